@@ -1,0 +1,276 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/sirupsen/logrus"
+	"go.podman.io/buildah/define"
+	"go.podman.io/buildah/imagebuildah"
+	bparse "go.podman.io/buildah/pkg/parse"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
+)
+
+// Build builds the Dockerfile Options name and returns the image it made.
+// On error nothing is tagged and the build's containers are removed.
+func Build(ctx context.Context, o Options) (*Result, error) {
+	p, err := prepare(o)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+	}
+	defer p.cleanup()
+
+	store, err := openStore(o.Storage)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _, _ = store.Shutdown(false) }()
+
+	id, err := p.run(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	return finish(ctx, store, id, p)
+}
+
+// ErrInvalidOptions wraps every error found in Options before the build
+// starts (a bad flag value, a missing secret file, a missing context):
+// nothing was built and nothing needs cleaning up.
+var ErrInvalidOptions = errors.New("invalid build input")
+
+// run hands the prepared build to buildah and returns the new image's id.
+func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
+	logrus.SetOutput(p.stderr)
+	logrus.SetLevel(logrus.WarnLevel)
+	restore, err := p.secrets.expose()
+	if err != nil {
+		return "", err
+	}
+	defer restore()
+	id, _, err := imagebuildah.BuildDockerfiles(ctx, store, p.opts, p.dockerfile)
+	if err != nil {
+		return "", fmt.Errorf("building: %w", err)
+	}
+	return id, nil
+}
+
+// plan is Options checked and turned into buildah's terms, plus what must be
+// undone when the build ends.
+type plan struct {
+	opts       define.BuildOptions
+	dockerfile string
+	tags       []string
+	outputs    []Output
+	sys        *types.SystemContext
+	secrets    *delivery
+	stderr     io.Writer
+	undo       []func()
+}
+
+func (p *plan) cleanup() {
+	for i := len(p.undo) - 1; i >= 0; i-- {
+		p.undo[i]()
+	}
+}
+
+// prepare validates everything that can be checked before touching storage,
+// so bad input fails fast and leaves nothing behind.
+func prepare(o Options) (_ *plan, err error) {
+	p := &plan{stderr: orDiscard(o.Stderr)}
+	defer func() {
+		if err != nil {
+			p.cleanup()
+		}
+	}()
+	contextDir, dockerfile, err := p.locate(o)
+	if err != nil {
+		return nil, err
+	}
+	p.dockerfile = dockerfile
+	for _, t := range o.Tags {
+		nt, err := qualify(t)
+		if err != nil {
+			return nil, err
+		}
+		p.tags = append(p.tags, nt.String())
+	}
+	if p.outputs, err = checkOutputs(o.Outputs, p.tags); err != nil {
+		return nil, err
+	}
+	rt, err := pickRuntime(o.Runtime)
+	if err != nil {
+		return nil, err
+	}
+	if p.secrets, err = deliver(o.Secrets); err != nil {
+		return nil, err
+	}
+	p.undo = append(p.undo, p.secrets.close)
+	ns, netPolicy, err := network(o.Network)
+	if err != nil {
+		return nil, err
+	}
+	p.sys = systemContext(o)
+	if err := checkPlatform(o.Platform); err != nil {
+		return nil, err
+	}
+	for _, s := range o.SSH {
+		if s == "" {
+			return nil, fmt.Errorf("--ssh: empty value")
+		}
+	}
+	pull := define.PullIfMissing
+	if o.Pull {
+		pull = define.PullAlways
+	}
+	isolation := define.IsolationOCI
+	if os.Geteuid() != 0 {
+		isolation = define.IsolationOCIRootless
+	}
+	out := orDiscard(o.Stdout)
+	p.opts = define.BuildOptions{
+		ContextDirectory:        contextDir,
+		PullPolicy:              pull,
+		Quiet:                   o.Quiet,
+		Isolation:               isolation,
+		Runtime:                 rt,
+		Args:                    o.BuildArgs,
+		Target:                  o.Target,
+		Labels:                  o.Labels,
+		Layers:                  o.Layers,
+		NoCache:                 o.NoCache,
+		RemoveIntermediateCtrs:  true,
+		ForceRmIntermediateCtrs: true,
+		OutputFormat:            define.OCIv1ImageManifest,
+		SystemContext:           p.sys,
+		NamespaceOptions:        ns,
+		ConfigureNetwork:        netPolicy,
+		TransientRunMounts:      p.secrets.runMounts,
+		SourceDateEpoch:         o.SourceDateEpoch,
+		RewriteTimestamp:        o.SourceDateEpoch != nil,
+		Out:                     out,
+		Err:                     p.stderr,
+		ReportWriter:            p.stderr,
+		In:                      nil,
+		CommonBuildOpts: &define.CommonBuildOptions{
+			Ulimit:        clampedUlimits(),
+			Secrets:       p.secrets.specs,
+			SSHSources:    o.SSH,
+			IdentityLabel: types.OptionalBoolFalse,
+		},
+	}
+	if o.Quiet {
+		p.opts.ReportWriter = io.Discard
+		p.opts.Out = io.Discard
+	}
+	return p, nil
+}
+
+// locate finds the context directory and the Dockerfile; a Dockerfile given
+// as content is written to a private temporary file.
+func (p *plan) locate(o Options) (string, string, error) {
+	contextDir := o.ContextDir
+	if contextDir == "" {
+		if o.DockerfileContent != nil {
+			// `hush build -`: docker builds with an empty context.
+			d, err := os.MkdirTemp("", "hush-context-")
+			if err != nil {
+				return "", "", fmt.Errorf("creating empty context: %w", err)
+			}
+			p.undo = append(p.undo, func() { os.RemoveAll(d) })
+			contextDir = d
+		} else {
+			contextDir = "."
+		}
+	}
+	abs, err := filepath.Abs(contextDir)
+	if err == nil {
+		abs, err = filepath.EvalSymlinks(abs)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("build context %s: %w", contextDir, errors.Unwrap(err))
+	}
+	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+		return "", "", fmt.Errorf("build context %s: not a directory", contextDir)
+	}
+	if o.DockerfileContent != nil {
+		f, err := os.CreateTemp("", "hush-dockerfile-")
+		if err != nil {
+			return "", "", fmt.Errorf("saving Dockerfile from stdin: %w", err)
+		}
+		p.undo = append(p.undo, func() { os.Remove(f.Name()) })
+		_, err = f.Write(o.DockerfileContent)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("saving Dockerfile from stdin: %w", err)
+		}
+		return abs, f.Name(), nil
+	}
+	df := o.Dockerfile
+	if df == "" {
+		for _, name := range []string{"Containerfile", "Dockerfile"} {
+			if _, err := os.Stat(filepath.Join(abs, name)); err == nil {
+				df = filepath.Join(abs, name)
+				break
+			}
+		}
+		if df == "" {
+			return "", "", fmt.Errorf("no Dockerfile or Containerfile in build context %s", contextDir)
+		}
+	}
+	if fi, err := os.Stat(df); err != nil || fi.IsDir() {
+		return "", "", fmt.Errorf("Dockerfile %s: not found", df)
+	}
+	return abs, df, nil
+}
+
+func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationPolicy, error) {
+	switch mode {
+	case "", "host":
+		return define.NamespaceOptions{{Name: "network", Host: true}}, define.NetworkEnabled, nil
+	case "none":
+		return define.NamespaceOptions{{Name: "network"}}, define.NetworkDisabled, nil
+	default:
+		return nil, 0, fmt.Errorf("--network %q: want host or none", mode)
+	}
+}
+
+// checkPlatform accepts only the host platform: RUN on another would need
+// emulation, which hush does not set up.
+func checkPlatform(s string) error {
+	if s == "" {
+		return nil
+	}
+	os, arch, _, err := bparse.Platform(s)
+	if err != nil {
+		return fmt.Errorf("--platform %q: %w", s, err)
+	}
+	if os != runtime.GOOS || arch != runtime.GOARCH {
+		return fmt.Errorf("--platform %q: only the host platform %s/%s is supported", s, runtime.GOOS, runtime.GOARCH)
+	}
+	return nil
+}
+
+func systemContext(o Options) *types.SystemContext {
+	sys := &types.SystemContext{AuthFilePath: o.AuthFile}
+	if o.TLSVerify != nil && !*o.TLSVerify {
+		sys.DockerInsecureSkipTLSVerify = types.OptionalBoolTrue
+		sys.OCIInsecureSkipTLSVerify = true
+	}
+	return sys
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+

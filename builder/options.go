@@ -1,0 +1,102 @@
+package builder
+
+import (
+	"io"
+	"time"
+
+	"github.com/hushbuild/hush/secrets"
+)
+
+// Options describe one build. The zero value of every field is the sensible
+// default, so Options{ContextDir: "."} builds ./Dockerfile into local storage.
+type Options struct {
+	// ContextDir is the build context. Default: the current directory.
+	ContextDir string
+	// Dockerfile is the Dockerfile's path. Default: Dockerfile (or
+	// Containerfile) in ContextDir.
+	Dockerfile string
+	// DockerfileContent, when set, is used instead of reading Dockerfile
+	// (`hush build -` reads it from stdin).
+	DockerfileContent []byte
+	// Tags name the image in local storage (and in a registry with Push).
+	// Short names get docker's defaults: app -> localhost/app:latest.
+	// Default: untagged, reachable by Result.ImageID.
+	Tags []string
+	// BuildArgs are ARG values, as --build-arg.
+	BuildArgs map[string]string
+	// Target is the stage to build. Default: the last one.
+	Target string
+	// Labels are key=value labels set on the image.
+	Labels []string
+	// NoCache ignores cached layers (only meaningful with Layers).
+	NoCache bool
+	// Pull always pulls base images. Default: pull only if missing.
+	Pull bool
+	// Platform is os/arch[/variant]. Default: the host's.
+	Platform string
+	// Network for RUN steps: "host" (default) or "none".
+	Network string
+	// Layers commits and caches one layer per instruction, as docker does.
+	// Default false: one clean layer per stage, committed after the stage's
+	// last step, so no intermediate state (a secret a step wrote and removed)
+	// is ever committed.
+	Layers bool
+	// Secrets are the --secret specs: available to RUN --mount=type=secret,
+	// and, with Target set, present at that path during every RUN step.
+	Secrets []secrets.Spec
+	// SSH are --ssh values: "default" (the agent at $SSH_AUTH_SOCK) or
+	// ID=PATH[,PATH] (an agent socket or key files).
+	SSH []string
+	// Outputs are extra destinations; local storage always gets the image.
+	Outputs []Output
+	// TLSVerify for registry pulls and pushes. Default: verify.
+	TLSVerify *bool
+	// AuthFile holds registry credentials. Default: containers' auth.json,
+	// then docker's config.json.
+	AuthFile string
+	// Storage selects the containers-storage to use. Default: the same
+	// store podman and buildah use (storage.conf).
+	Storage StorageOptions
+	// Runtime is the OCI runtime for RUN. Default: runc if installed, else crun.
+	Runtime string
+	// SourceDateEpoch, when set, pins timestamps in the image config,
+	// history and layer contents, for reproducible output.
+	SourceDateEpoch *time.Time
+	// Quiet suppresses step announcements and RUN output.
+	Quiet bool
+	// Stdout receives step output; Stderr receives progress and warnings.
+	// Default: io.Discard.
+	Stdout, Stderr io.Writer
+}
+
+// StorageOptions override containers-storage's configured locations.
+type StorageOptions struct {
+	Root, RunRoot, Driver string
+}
+
+// OutputType is where an image is exported to besides local storage.
+type OutputType string
+
+// Output types, as docker build's -o type=...
+const (
+	OutputOCI      OutputType = "oci"      // an OCI image layout directory
+	OutputDocker   OutputType = "docker"   // a docker-archive tarball for `docker load`
+	OutputRegistry OutputType = "registry" // push every tag
+)
+
+// Output is one -o destination.
+type Output struct {
+	Type OutputType
+	// Dest is a directory (oci) or file (docker). Unused for registry.
+	Dest string
+}
+
+// Result is what a successful build produced.
+type Result struct {
+	// ImageID is the config digest's hex, the id in local storage.
+	ImageID string
+	// Digest is the manifest digest (sha256:...).
+	Digest string
+	// Tags are the fully qualified names given to the image.
+	Tags []string
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hushbuild/hush/builder"
+	"github.com/hushbuild/hush/secrets"
+)
+
+// buildOptions are `hush build`'s flags, as docker build names them.
+type buildOptions struct {
+	tags, buildArgs, labels, secrets, ssh, outputs []string
+	file, target, platform, network, progress       string
+	iidFile, metadataFile, authFile, runtime        string
+	sourceDateEpoch                                 string
+	noCache, pull, quiet, layers, push, tlsVerify   bool
+	storage                                         storageFlags
+}
+
+func newBuildCommand() *cobra.Command {
+	o := &buildOptions{}
+	cmd := &cobra.Command{
+		Use:   "build [flags] CONTEXT",
+		Short: "Build an image from a Dockerfile, keeping build secrets out of it",
+		Long: `Build an image from a Dockerfile, as docker build does, without a daemon.
+CONTEXT is a directory, or - to read the Dockerfile from stdin with an empty context.
+Build output goes to stderr; the image id is printed on stdout.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.run(cmd.Context(), args[0], cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&o.tags, "tag", "t", nil, "name:tag for the image (repeatable)")
+	f.StringVarP(&o.file, "file", "f", "", "Dockerfile path (default CONTEXT/Dockerfile)")
+	f.StringArrayVar(&o.buildArgs, "build-arg", nil, "ARG value as KEY=VALUE, or KEY to take it from the environment (repeatable)")
+	f.StringVar(&o.target, "target", "", "stage to build (default: the last)")
+	f.StringArrayVar(&o.labels, "label", nil, "label KEY=VALUE (repeatable)")
+	f.BoolVar(&o.noCache, "no-cache", false, "do not use cached layers")
+	f.BoolVar(&o.pull, "pull", false, "always pull base images (default: only if missing)")
+	f.StringVar(&o.platform, "platform", "", "target platform os/arch (only the host's)")
+	f.StringVar(&o.network, "network", "host", "network for RUN steps: host or none")
+	f.StringVar(&o.iidFile, "iidfile", "", "write the image id (sha256:...) to this file")
+	f.StringVar(&o.metadataFile, "metadata-file", "", "write JSON metadata (image id, digest, tags) to this file")
+	f.StringVar(&o.progress, "progress", "plain", "progress output: plain or json (JSON lines on stderr)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the image id")
+	f.BoolVar(&o.layers, "layers", false, "commit and cache one layer per instruction (default: one clean layer per stage)")
+	f.BoolVar(&o.push, "push", false, "push every tag to its registry (same as -o type=registry)")
+	f.BoolVar(&o.tlsVerify, "tls-verify", true, "require HTTPS and verified certificates for registries")
+	f.StringVar(&o.authFile, "authfile", "", "registry credentials file (default: containers auth.json, then ~/.docker/config.json)")
+	f.StringArrayVar(&o.secrets, "secret", nil, "secret: id=ID[,src=PATH|env=VAR][,type=file|env][,target=PATH,mode=,uid=,gid=] (repeatable)")
+	f.StringArrayVar(&o.ssh, "ssh", nil, "SSH agent or keys for RUN --mount=type=ssh: default or ID=PATH[,PATH] (repeatable)")
+	f.StringArrayVarP(&o.outputs, "output", "o", nil, "extra output: type=oci,dest=DIR | type=docker,dest=FILE.tar | type=registry (repeatable)")
+	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"), "Unix time to pin image timestamps to (default $SOURCE_DATE_EPOCH)")
+	f.StringVar(&o.runtime, "runtime", os.Getenv("BUILDAH_RUNTIME"), "OCI runtime for RUN (default: runc, else crun)")
+	o.storage.register(cmd)
+	return cmd
+}
+
+// run converts flags to builder.Options in one place and makes one call.
+func (o *buildOptions) run(ctx context.Context, contextArg string, stdin io.Reader, stdout, stderr io.Writer) error {
+	opts, err := o.toOptions(contextArg, stdin)
+	if err != nil {
+		return usageError{err}
+	}
+	logw, done := progressWriter(o.progress, stderr)
+	defer done()
+	if !o.quiet {
+		opts.Stdout, opts.Stderr = logw, logw
+	}
+	res, err := builder.Build(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := writeResultFiles(o, res); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sha256:%s\n", res.ImageID)
+	return nil
+}
+
+func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Options, error) {
+	opts := builder.Options{
+		ContextDir: contextArg, Dockerfile: o.file, Tags: o.tags, Target: o.target,
+		Labels: o.labels, NoCache: o.noCache, Pull: o.pull, Platform: o.platform,
+		Network: o.network, Layers: o.layers, SSH: o.ssh, AuthFile: o.authFile,
+		Storage: o.storage.options(), Runtime: o.runtime, Quiet: o.quiet,
+	}
+	if contextArg == "-" {
+		if o.file != "" {
+			return opts, fmt.Errorf("-f cannot be used with a Dockerfile on stdin")
+		}
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return opts, fmt.Errorf("reading Dockerfile from stdin: %w", err)
+		}
+		opts.ContextDir, opts.DockerfileContent = "", b
+	}
+	if o.progress != "plain" && o.progress != "json" && o.progress != "auto" {
+		return opts, fmt.Errorf("--progress %q: want plain or json", o.progress)
+	}
+	if !o.tlsVerify {
+		v := false
+		opts.TLSVerify = &v
+	}
+	var err error
+	if opts.BuildArgs, err = buildArgs(o.buildArgs); err != nil {
+		return opts, err
+	}
+	for _, l := range o.labels {
+		if !strings.Contains(l, "=") {
+			return opts, fmt.Errorf("--label %q: want KEY=VALUE", l)
+		}
+	}
+	for _, s := range o.secrets {
+		sp, err := secrets.ParseSpec(s)
+		if err != nil {
+			return opts, err
+		}
+		opts.Secrets = append(opts.Secrets, sp)
+	}
+	if opts.Outputs, err = parseOutputs(o.outputs, o.push); err != nil {
+		return opts, err
+	}
+	if o.sourceDateEpoch != "" {
+		var sec int64
+		if _, err := fmt.Sscanf(o.sourceDateEpoch, "%d", &sec); err != nil || sec < 0 {
+			return opts, fmt.Errorf("--source-date-epoch %q: want a non-negative Unix time", o.sourceDateEpoch)
+		}
+		t := time.Unix(sec, 0).UTC()
+		opts.SourceDateEpoch = &t
+	}
+	return opts, nil
+}
+
+// buildArgs follows docker: KEY=VALUE, or KEY alone to read $KEY.
+func buildArgs(in []string) (map[string]string, error) {
+	args := map[string]string{}
+	for _, a := range in {
+		k, v, ok := strings.Cut(a, "=")
+		if k == "" {
+			return nil, fmt.Errorf("--build-arg: empty name")
+		}
+		if !ok {
+			var set bool
+			if v, set = os.LookupEnv(k); !set {
+				continue
+			}
+		}
+		args[k] = v
+	}
+	return args, nil
+}
+
+// parseOutputs reads -o values: type=oci|docker,dest=PATH or type=registry.
+func parseOutputs(in []string, push bool) ([]builder.Output, error) {
+	var outs []builder.Output
+	for _, s := range in {
+		var out builder.Output
+		for _, field := range strings.Split(s, ",") {
+			k, v, _ := strings.Cut(field, "=")
+			switch k {
+			case "type":
+				out.Type = builder.OutputType(v)
+			case "dest":
+				out.Dest = v
+			case "push":
+				if v == "true" {
+					out.Type = builder.OutputRegistry
+				}
+			case "name":
+				// docker's type=image,name=... is --tag's job here.
+			default:
+				return nil, fmt.Errorf("--output %q: unknown key %q", s, k)
+			}
+		}
+		if out.Type == "image" || out.Type == "" && out.Dest == "" {
+			continue // local storage always gets the image
+		}
+		outs = append(outs, out)
+	}
+	if push {
+		outs = append(outs, builder.Output{Type: builder.OutputRegistry})
+	}
+	return outs, nil
+}
+
+// writeResultFiles writes --iidfile and --metadata-file, the latter with
+// docker buildx's key names so existing CI scripts can read it.
+func writeResultFiles(o *buildOptions, res *builder.Result) error {
+	if o.iidFile != "" {
+		if err := os.WriteFile(o.iidFile, []byte("sha256:"+res.ImageID), 0o644); err != nil {
+			return fmt.Errorf("writing --iidfile: %w", err)
+		}
+	}
+	if o.metadataFile != "" {
+		b, _ := json.MarshalIndent(map[string]any{
+			"containerimage.config.digest": "sha256:" + res.ImageID,
+			"containerimage.digest":        res.Digest,
+			"image.name":                   strings.Join(res.Tags, ","),
+			"tags":                         res.Tags,
+		}, "", "  ")
+		if err := os.WriteFile(o.metadataFile, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("writing --metadata-file: %w", err)
+		}
+	}
+	return nil
+}

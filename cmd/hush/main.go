@@ -1,0 +1,22 @@
+// Command hush builds container images from Dockerfiles, rootless and without
+// a daemon, and refuses to let a build secret reach the image or the logs.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	// Commands that never touch storage run before the user-namespace
+	// re-exec, so `hush doctor` can diagnose a machine where it fails.
+	if reexecChild() {
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

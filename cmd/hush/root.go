@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hushbuild/hush/builder"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // the build (or audit) ran and failed, or audit found secrets
+	exitUsage    = 2 // bad flags or input, nothing was attempted
+	exitGuard    = 3 // the commit guard refused an image holding a secret
+	exitInternal = 4
+)
+
+// usageError marks errors in the user's input, mapped to exitUsage.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitCoder lets library errors choose their exit code (the guard does).
+type exitCoder interface{ ExitCode() int }
+
+// newRootCommand builds the whole command tree with no package state, so
+// tests can run the CLI in-process.
+func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "hush",
+		Short:         "Rootless, daemonless container image builds whose secrets never leak",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(
+		newBuildCommand(),
+		newVersionCommand(),
+	)
+	return root
+}
+
+// run executes the CLI and maps errors to exit codes: one line on stderr.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCommand(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	// One line, whatever the library's error spans.
+	fmt.Fprintf(stderr, "hush: %s\n", strings.Join(strings.Fields(err.Error()), " "))
+	var ec exitCoder
+	var ue usageError
+	switch {
+	case errors.As(err, &ec):
+		return ec.ExitCode()
+	case errors.As(err, &ue), errors.Is(err, builder.ErrInvalidOptions), isCobraUsage(err):
+		return exitUsage
+	default:
+		return exitFailed
+	}
+}

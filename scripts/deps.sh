@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hush's build, demo and tests need, only when
+# one is missing, so `make demo` on a fresh Debian 12 machine just works.
+set -euo pipefail
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have runc          || need+=(runc)
+have newuidmap     || need+=(uidmap)
+[ -x /bin/busybox ] || need+=(busybox-static)
+have skopeo        || need+=(skopeo)
+have docker-registry || [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+have gcc           || need+=(gcc)
+have git           || need+=(git)
+have make          || need+=(make)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "deps: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2; exit 1
+  fi
+  echo "deps: installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# docker-registry's Debian service would hold :5000; tests start their own.
+if have systemctl && systemctl is-active -q docker-registry 2>/dev/null; then systemctl stop docker-registry || true; fi
+want=$(awk '/^go /{print $2}' "$(dirname "$0")/../go.mod")
+if ! have go; then
+  echo "deps: Go $want or newer is needed (https://go.dev/dl); Debian 12's golang is too old" >&2; exit 1
+fi

@@ -1,0 +1,131 @@
+package secrets
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Spec is one parsed --secret flag, in BuildKit's syntax plus hush's
+// Dockerfile-free injection (target=): id=ID[,src=PATH|env=VAR][,type=file|env]
+// [,target=PATH[,mode=0400][,uid=0][,gid=0]].
+type Spec struct {
+	// ID names the secret for RUN --mount=type=secret,id=ID.
+	ID string
+	// Src is the file the value is read from (type=file).
+	Src string
+	// Env is the environment variable the value is read from (type=env).
+	Env string
+	// Target, when set, is a path inside the build container where the
+	// value is placed for every RUN step, with no --mount in the Dockerfile.
+	Target string
+	// Mode, UID and GID apply to the injected Target file.
+	Mode     os.FileMode
+	UID, GID int
+}
+
+// ErrSpec is wrapped by every spec parsing error, so callers can map it to
+// the usage exit code.
+var ErrSpec = fmt.Errorf("invalid --secret")
+
+// ParseSpec parses one --secret value. Errors name the offending key, never
+// a value (a malformed flag may hold the secret itself by mistake).
+func ParseSpec(s string) (Spec, error) {
+	sp := Spec{Mode: 0o400}
+	var typ string
+	if strings.TrimSpace(s) == "" {
+		return Spec{}, fmt.Errorf("%w: empty value", ErrSpec)
+	}
+	for _, field := range strings.Split(s, ",") {
+		key, val, ok := strings.Cut(field, "=")
+		key = strings.TrimSpace(key)
+		if !ok {
+			return Spec{}, fmt.Errorf("%w: field %q is not key=value", ErrSpec, key)
+		}
+		switch key {
+		case "id":
+			sp.ID = val
+		case "src", "source":
+			sp.Src = val
+		case "env":
+			sp.Env = val
+		case "type":
+			if val != "file" && val != "env" {
+				return Spec{}, fmt.Errorf("%w: type must be file or env", ErrSpec)
+			}
+			typ = val
+		case "target", "dst", "destination":
+			if !path.IsAbs(val) {
+				return Spec{}, fmt.Errorf("%w: target must be an absolute path", ErrSpec)
+			}
+			sp.Target = path.Clean(val)
+		case "mode":
+			m, err := strconv.ParseUint(val, 8, 32)
+			if err != nil || m > 0o777 {
+				return Spec{}, fmt.Errorf("%w: mode must be octal, 0 to 0777", ErrSpec)
+			}
+			sp.Mode = os.FileMode(m)
+		case "uid", "gid":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 0 {
+				return Spec{}, fmt.Errorf("%w: %s must be a non-negative integer", ErrSpec, key)
+			}
+			if key == "uid" {
+				sp.UID = n
+			} else {
+				sp.GID = n
+			}
+		default:
+			return Spec{}, fmt.Errorf("%w: unknown key %q", ErrSpec, key)
+		}
+	}
+	if sp.ID == "" {
+		return Spec{}, fmt.Errorf("%w: id is required", ErrSpec)
+	}
+	if strings.ContainsAny(sp.ID, "/\x00") || sp.ID == "." || sp.ID == ".." {
+		return Spec{}, fmt.Errorf("%w: id %q must not contain '/'", ErrSpec, sp.ID)
+	}
+	if sp.Src != "" && sp.Env != "" {
+		return Spec{}, fmt.Errorf("%w: secret %q has both src and env", ErrSpec, sp.ID)
+	}
+	switch {
+	case typ == "env" && sp.Env == "":
+		// BuildKit: type=env,src=VAR reads VAR; with neither, the id names it.
+		sp.Env, sp.Src = sp.Src, ""
+		if sp.Env == "" {
+			sp.Env = sp.ID
+		}
+	case typ == "file" && sp.Env != "":
+		return Spec{}, fmt.Errorf("%w: secret %q has type=file and env", ErrSpec, sp.ID)
+	case typ == "" && sp.Src == "" && sp.Env == "":
+		// BuildKit's default: an environment variable named like the id
+		// if one is set, else a file named like the id.
+		if _, ok := os.LookupEnv(sp.ID); ok {
+			sp.Env = sp.ID
+		} else {
+			sp.Src = sp.ID
+		}
+	case typ == "file" && sp.Src == "":
+		sp.Src = sp.ID
+	}
+	return sp, nil
+}
+
+// Load reads the value a spec points at into memory.
+func (sp Spec) Load() (Secret, error) {
+	if sp.Env != "" {
+		v, ok := os.LookupEnv(sp.Env)
+		if !ok {
+			return Secret{}, fmt.Errorf("secret %q: environment variable %s is not set", sp.ID, sp.Env)
+		}
+		return Secret{ID: sp.ID, value: []byte(v)}, nil
+	}
+	b, err := os.ReadFile(sp.Src)
+	if err != nil {
+		// The os error names the path and the cause, never the content.
+		return Secret{}, fmt.Errorf("secret %q: %w", sp.ID, err)
+	}
+	return Secret{ID: sp.ID, value: b}, nil
+}

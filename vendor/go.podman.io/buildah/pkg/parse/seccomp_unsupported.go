@@ -1,0 +1,5 @@
+//go:build !seccomp || !linux
+
+package parse
+
+const supportsSeccomp = false

@@ -1,0 +1,7 @@
+//go:build !windows
+
+package libimage
+
+import "syscall"
+
+const errNoSpace = syscall.ENOSPC

@@ -1,0 +1,11 @@
+//go:build !windows
+
+package config
+
+import (
+	"path/filepath"
+)
+
+func safeEvalSymlinks(filePath string) (string, error) {
+	return filepath.EvalSymlinks(filePath)
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package retry
+
+func isErrnoERESTART(e error) bool {
+	return false
+}

@@ -1,0 +1,7 @@
+//go:build !linux && !darwin
+
+package umask
+
+func Check() {}
+
+func Set(int) int { return 0 }
