@@ -26,6 +26,10 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer p.cleanup()
 
+	// buildah and storage log through logrus; keep them to warnings on
+	// the caller's stream.
+	logrus.SetOutput(p.stderr)
+	logrus.SetLevel(logrus.WarnLevel)
 	store, err := openStore(o.Storage)
 	if err != nil {
 		return nil, err
@@ -46,8 +50,6 @@ var ErrInvalidOptions = errors.New("invalid build input")
 
 // run hands the prepared build to buildah and returns the new image's id.
 func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
-	logrus.SetOutput(p.stderr)
-	logrus.SetLevel(logrus.WarnLevel)
 	restore, err := p.secrets.expose()
 	if err != nil {
 		return "", err

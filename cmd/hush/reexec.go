@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
+
+	"github.com/hushbuild/hush/doctor"
 
 	"go.podman.io/buildah"
 	"go.podman.io/storage/pkg/unshare"
@@ -16,6 +19,13 @@ var noStorage = map[string]bool{"help": true, "version": true, "doctor": true, "
 // hush inside a user namespace with the subordinate id ranges mapped.
 func reexecChild() bool {
 	if buildah.InitReexec() {
+		return true
+	}
+	if len(os.Args) == 3 && os.Args[1] == doctor.ProbeArg {
+		if err := doctor.MountOverlay(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		return true
 	}
 	if len(os.Args) < 2 || noStorage[os.Args[1]] {

@@ -45,6 +45,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.AddCommand(
 		newBuildCommand(),
+		newDoctorCommand(),
 		newVersionCommand(),
 	)
 	return root

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# make demo: build a base image offline, build an example that needs a
+# secret, and show that the secret is nowhere in the image.
+set -euo pipefail
+hush=$1
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+scripts/base.sh "$hush"
+
+# A fresh random credential, so the check below means something.
+pass="demo-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+printf '[global]\nindex-url = https://ci:%s@pypi.internal.example/simple\ntimeout = 60\n' "$pass" > "$work/pip.conf"
+export DEMO_TOKEN="tok-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+echo "== hush build examples/pip-secret (secrets: pip.conf at /root/.pip/pip.conf, token from \$DEMO_TOKEN)"
+"$hush" build -t localhost/hush-demo:latest \
+  --secret "id=pip,src=$work/pip.conf,target=/root/.pip/pip.conf" \
+  --secret id=token,env=DEMO_TOKEN \
+  -o "type=oci,dest=$work/oci" \
+  "$here/examples/pip-secret"
+
+echo "== is either secret anywhere in the image (every layer, config, history)?"
+found=0
+for blob in "$work"/oci/blobs/sha256/*; do
+  if (gzip -dc "$blob" 2>/dev/null || cat "$blob") | grep -aqF -e "$pass" -e "$DEMO_TOKEN"; then
+    echo "LEAK in $blob"; found=1
+  fi
+done
+if (cd "$work/oci" && for b in blobs/sha256/*; do gzip -dc "$b" 2>/dev/null | tar -t 2>/dev/null; done) | grep -q 'root/.pip/pip.conf'; then
+  echo "LEAK: /root/.pip/pip.conf is in a layer"; found=1
+fi
+[ "$found" = 0 ] && echo "clean: no secret value in any blob, no /root/.pip/pip.conf in any layer"
+exit "$found"
