@@ -38,11 +38,12 @@ func ParseSpec(s string) (Spec, error) {
 	if strings.TrimSpace(s) == "" {
 		return Spec{}, fmt.Errorf("%w: empty value", ErrSpec)
 	}
-	for _, field := range strings.Split(s, ",") {
+	for i, field := range strings.Split(s, ",") {
 		key, val, ok := strings.Cut(field, "=")
 		key = strings.TrimSpace(key)
 		if !ok {
-			return Spec{}, fmt.Errorf("%w: field %q is not key=value", ErrSpec, key)
+			// Not quoted: a field without '=' may be a value pasted by mistake.
+			return Spec{}, fmt.Errorf("%w: field %d is not key=value", ErrSpec, i+1)
 		}
 		switch key {
 		case "id":

@@ -1,0 +1,86 @@
+package secrets
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseSpec(t *testing.T) {
+	t.Setenv("HUSH_SPEC_TEST_ENV", "x")
+	tests := []struct {
+		in   string
+		want Spec
+	}{
+		{"id=pip,src=pip.conf", Spec{ID: "pip", Src: "pip.conf", Mode: 0o400}},
+		{"id=tok,env=TOKEN", Spec{ID: "tok", Env: "TOKEN", Mode: 0o400}},
+		{"id=tok,type=env,src=TOKEN", Spec{ID: "tok", Env: "TOKEN", Mode: 0o400}},
+		{"id=TOKEN,type=env", Spec{ID: "TOKEN", Env: "TOKEN", Mode: 0o400}},
+		{"id=f,type=file", Spec{ID: "f", Src: "f", Mode: 0o400}},
+		{"id=HUSH_SPEC_TEST_ENV", Spec{ID: "HUSH_SPEC_TEST_ENV", Env: "HUSH_SPEC_TEST_ENV", Mode: 0o400}},
+		{"id=nofile", Spec{ID: "nofile", Src: "nofile", Mode: 0o400}},
+		{"id=pip,src=p,target=/root/.pip/pip.conf,mode=0600,uid=1000,gid=100",
+			Spec{ID: "pip", Src: "p", Target: "/root/.pip/pip.conf", Mode: 0o600, UID: 1000, GID: 100}},
+		{"id=a,source=s,dst=/x/../y", Spec{ID: "a", Src: "s", Target: "/y", Mode: 0o400}},
+	}
+	for _, tt := range tests {
+		got, err := ParseSpec(tt.in)
+		if err != nil {
+			t.Errorf("ParseSpec(%q): %v", tt.in, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("ParseSpec(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseSpecErrors(t *testing.T) {
+	tests := []struct{ in, wantMsg string }{
+		{"", "empty"},
+		{"src=x", "id is required"},
+		{"id=a,bogus=1", `unknown key "bogus"`},
+		{"id=a,hunter2-value", "field 2 is not key=value"},
+		{"id=a,type=socket", "type must be file or env"},
+		{"id=a,src=x,env=Y", "both src and env"},
+		{"id=a,target=relative/path", "absolute"},
+		{"id=a,mode=999", "octal"},
+		{"id=a,uid=-1", "uid"},
+		{"id=a/b", "must not contain"},
+	}
+	for _, tt := range tests {
+		_, err := ParseSpec(tt.in)
+		if err == nil || !errors.Is(err, ErrSpec) || !strings.Contains(err.Error(), tt.wantMsg) {
+			t.Errorf("ParseSpec(%q) error = %v, want ErrSpec containing %q", tt.in, err, tt.wantMsg)
+		}
+	}
+}
+
+func TestLoadNeverShowsValue(t *testing.T) {
+	const canary = "hushcanary-load-5f1e0c"
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s")
+	if err := os.WriteFile(p, []byte(canary), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Spec{ID: "a", Src: p}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(s.Value()) != canary {
+		t.Fatalf("Value() = %d bytes, want the file's %d", len(s.Value()), len(canary))
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		if out := sprintf(verb, s); strings.Contains(out, canary) || strings.Contains(out, "6875736863616e617279") {
+			t.Errorf("%s of Secret shows the value: %s", verb, out)
+		}
+	}
+	if _, err := (Spec{ID: "missing", Src: filepath.Join(dir, "nope")}).Load(); err == nil || !strings.Contains(err.Error(), `secret "missing"`) {
+		t.Errorf("Load of a missing file: %v, want an error naming the id", err)
+	}
+	if _, err := (Spec{ID: "e", Env: "HUSH_UNSET_VAR_FOR_TEST"}).Load(); err == nil || !strings.Contains(err.Error(), "HUSH_UNSET_VAR_FOR_TEST") {
+		t.Errorf("Load of an unset env: %v, want an error naming the variable", err)
+	}
+}
