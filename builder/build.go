@@ -36,6 +36,9 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer func() { _, _ = store.Shutdown(false) }()
 
+	if _, err := sweep(ctx, store, p.opts.Runtime); err != nil {
+		fmt.Fprintf(p.stderr, "warning: cleaning up after earlier killed builds: %v\n", err)
+	}
 	id, err := p.run(ctx, store)
 	if err != nil {
 		return nil, err
@@ -50,11 +53,15 @@ var ErrInvalidOptions = errors.New("invalid build input")
 
 // run hands the prepared build to buildah and returns the new image's id.
 func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
-	restore, err := p.secrets.expose()
+	restore, err := p.secrets.expose(p.tmpDir)
 	if err != nil {
 		return "", err
 	}
 	defer restore()
+	// On SIGINT/SIGTERM, end the running step at once; buildah then fails
+	// the build and removes its container.
+	stop := context.AfterFunc(ctx, func() { killBundles(context.Background(), p.opts.Runtime, p.tmpDir) })
+	defer stop()
 	id, _, err := imagebuildah.BuildDockerfiles(ctx, store, p.opts, p.dockerfile)
 	if err != nil {
 		return "", fmt.Errorf("building: %w", err)
@@ -71,6 +78,7 @@ type plan struct {
 	outputs    []Output
 	sys        *types.SystemContext
 	secrets    *delivery
+	tmpDir     string // on tmpfs; TMPDIR for buildah while it builds
 	stderr     io.Writer
 	undo       []func()
 }
@@ -113,6 +121,10 @@ func prepare(o Options) (_ *plan, err error) {
 		return nil, err
 	}
 	p.undo = append(p.undo, p.secrets.close)
+	owner := ownerTag()
+	if err := p.makeTmpDir(owner, p.secrets.sensitive() || len(o.SSH) > 0); err != nil {
+		return nil, err
+	}
 	ns, netPolicy, err := network(o.Network)
 	if err != nil {
 		return nil, err
@@ -146,6 +158,7 @@ func prepare(o Options) (_ *plan, err error) {
 		Labels:                  o.Labels,
 		Layers:                  o.Layers,
 		NoCache:                 o.NoCache,
+		ContainerSuffix:         containerPrefix + owner,
 		RemoveIntermediateCtrs:  true,
 		ForceRmIntermediateCtrs: true,
 		OutputFormat:            define.OCIv1ImageManifest,
@@ -231,6 +244,29 @@ func (p *plan) locate(o Options) (string, string, error) {
 		return "", "", fmt.Errorf("Dockerfile %s: not found", df)
 	}
 	return abs, df, nil
+}
+
+// makeTmpDir creates the private tmpfs directory of a build that carries
+// secrets. Others keep buildah's TMPDIR: it also stages every committed
+// layer there, which need not take memory when nothing is secret.
+func (p *plan) makeTmpDir(owner string, sensitive bool) error {
+	if !sensitive {
+		return nil
+	}
+	base, err := tmpfsBase()
+	if err != nil {
+		return err
+	}
+	if err := ensurePrivateDir(base); err != nil {
+		return fmt.Errorf("build directory: %w", err)
+	}
+	dir := filepath.Join(base, owner)
+	if err := ensurePrivateDir(dir); err != nil {
+		return fmt.Errorf("build directory: %w", err)
+	}
+	p.tmpDir = dir
+	p.undo = append(p.undo, func() { os.RemoveAll(dir) })
+	return nil
 }
 
 func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationPolicy, error) {

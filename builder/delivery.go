@@ -57,18 +57,33 @@ func deliver(specs []secrets.Spec) (*delivery, error) {
 func (d *delivery) Loaded() []secrets.Secret { return d.loaded }
 
 // expose places the values where buildah reads them, for the duration of
-// the build; the returned func takes them away again.
-func (d *delivery) expose() (func(), error) {
+// the build, and points TMPDIR (where buildah copies them for each RUN
+// step) at the build's tmpfs directory when it has one; the returned func
+// undoes both.
+func (d *delivery) expose(tmpDir string) (func(), error) {
 	envMu.Lock()
+	oldTmp, hadTmp := os.LookupEnv("TMPDIR")
+	if tmpDir != "" {
+		os.Setenv("TMPDIR", tmpDir)
+	}
+	restoreTmp := func() {
+		if hadTmp {
+			os.Setenv("TMPDIR", oldTmp)
+		} else {
+			os.Unsetenv("TMPDIR")
+		}
+	}
 	for i, s := range d.loaded {
 		if err := os.Setenv(d.envNames[i], string(s.Value())); err != nil {
 			d.unexpose()
+			restoreTmp()
 			envMu.Unlock()
 			return nil, fmt.Errorf("secret %q: exposing to the build: %w", s.ID, err)
 		}
 	}
 	return func() {
 		d.unexpose()
+		restoreTmp()
 		envMu.Unlock()
 	}, nil
 }
@@ -78,6 +93,10 @@ func (d *delivery) unexpose() {
 		os.Unsetenv(n)
 	}
 }
+
+// sensitive reports whether the build carries anything that must stay off
+// persistent disk.
+func (d *delivery) sensitive() bool { return len(d.loaded) > 0 }
 
 // close wipes the values from memory.
 func (d *delivery) close() {

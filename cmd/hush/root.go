@@ -46,6 +46,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		newBuildCommand(),
 		newDoctorCommand(),
+		newPruneCommand(),
 		newVersionCommand(),
 	)
 	return root

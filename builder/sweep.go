@@ -1,0 +1,138 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sirupsen/logrus"
+	"go.podman.io/storage"
+)
+
+// containerPrefix marks the containers hush's builds create; the owner tag
+// follows, so a sweep can tell a live build's containers from a dead one's.
+const containerPrefix = "hush-"
+
+// Swept is what a sweep removed.
+type Swept struct {
+	Containers int // build containers of dead hush processes
+	Processes  int // RUN steps of dead builds still running
+	Dirs       int // tmpfs build directories
+}
+
+// Prune removes what killed hush processes left behind: their RUN steps
+// still running, their build containers (with every file a step wrote,
+// secret copies included) and their tmpfs directories. Every build runs it
+// first; `hush prune` runs it on demand.
+func Prune(ctx context.Context, o StorageOptions) (Swept, error) {
+	logrus.SetLevel(logrus.WarnLevel)
+	store, err := openStore(o)
+	if err != nil {
+		return Swept{}, err
+	}
+	defer func() { _, _ = store.Shutdown(false) }()
+	rt, _ := pickRuntime("")
+	return sweep(ctx, store, rt)
+}
+
+func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, error) {
+	var s Swept
+	if base, err := tmpfsBase(); err == nil {
+		entries, _ := os.ReadDir(base)
+		for _, e := range entries {
+			if !e.IsDir() || ownerAlive(e.Name()) {
+				continue
+			}
+			dir := filepath.Join(base, e.Name())
+			s.Processes += killBundles(ctx, runtime, dir)
+			unmountUnder(dir)
+			if err := os.RemoveAll(dir); err == nil {
+				s.Dirs++
+			}
+		}
+	}
+	ctrs, err := store.Containers()
+	if err != nil {
+		return s, fmt.Errorf("listing containers: %w", err)
+	}
+	for _, c := range ctrs {
+		tag, ok := buildOwner(c.Names)
+		if !ok || ownerAlive(tag) {
+			continue
+		}
+		_, _ = store.Unmount(c.ID, true)
+		if err := store.DeleteContainer(c.ID); err != nil {
+			return s, fmt.Errorf("removing container %s of a dead build: %w", c.ID[:12], err)
+		}
+		s.Containers++
+	}
+	return s, nil
+}
+
+// buildOwner finds the owner tag in a container's name, which buildah
+// forms as <image>-<suffix>; our suffix is hush-<pid>-<start>.
+func buildOwner(names []string) (string, bool) {
+	for _, n := range names {
+		i := strings.LastIndex(n, containerPrefix)
+		if i < 0 {
+			continue
+		}
+		// buildah may append -N to keep names unique.
+		parts := strings.SplitN(n[i+len(containerPrefix):], "-", 3)
+		if len(parts) >= 2 && parts[0] != "" && parts[1] != "" {
+			return parts[0] + "-" + parts[1], true
+		}
+	}
+	return "", false
+}
+
+// unmountUnder detaches what a dead build left mounted in its directory
+// (buildah overlays the build context there); as root such mounts outlive
+// the process, and RemoveAll cannot pass them.
+func unmountUnder(dir string) {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	var points []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
+			points = append(points, f[4])
+		}
+	}
+	// Deepest first, so parents are free when their turn comes.
+	sort.Slice(points, func(i, j int) bool { return len(points[i]) > len(points[j]) })
+	for _, m := range points {
+		_ = unix.Unmount(m, unix.MNT_DETACH)
+	}
+}
+
+// killBundles ends the runtime containers whose OCI bundles a dead build
+// left in its directory; buildah names them buildah-<bundle dir name>.
+func killBundles(ctx context.Context, runtime, dir string) int {
+	if runtime == "" {
+		return 0
+	}
+	n := 0
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "config.json" {
+			return nil
+		}
+		name := "buildah-" + filepath.Base(filepath.Dir(p))
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if exec.CommandContext(cctx, runtime, "delete", "--force", name).Run() == nil {
+			n++
+		}
+		return nil
+	})
+	return n
+}

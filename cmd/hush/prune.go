@@ -1,0 +1,32 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hushbuild/hush/builder"
+)
+
+func newPruneCommand() *cobra.Command {
+	var storage storageFlags
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Remove what killed hush builds left behind (running steps, build containers, tmpfs copies)",
+		Long: `Remove what killed hush builds left behind: RUN steps still running, build
+containers with everything their steps wrote (secret copies included), and
+their tmpfs directories. Every hush build does this first; prune does it now.
+Builds of live hush processes are never touched.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := builder.Prune(cmd.Context(), storage.options())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %d containers, %d running steps, %d tmpfs directories of dead builds\n", s.Containers, s.Processes, s.Dirs)
+			return nil
+		},
+	}
+	storage.register(cmd)
+	return cmd
+}
