@@ -6,23 +6,9 @@
 set -euo pipefail
 hush=$(realpath "${1:-bin/hush}")
 here=$(cd "$(dirname "$0")/.." && pwd)
-cache=${HUSH_BENCH_CACHE:-/var/tmp/hush-bench}
-mkdir -p "$cache"
 command -v hyperfine >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null; }
 
-# buildah's CLI from the module hush vendors, built in a throwaway GOBIN.
-ver=$(awk '$1=="go.podman.io/buildah"{print $2}' "$here/go.mod")
-buildah="$cache/buildah-$ver"
-if [ ! -x "$buildah" ]; then
-  # A throwaway module with hush's requirements (go install pkg@version
-  # would ask the proxy for a version list, which it refuses).
-  tmp=$(mktemp -d)
-  sed 's|^module .*|module buildahbench|' "$here/go.mod" > "$tmp/go.mod"
-  cp "$here/go.sum" "$tmp/go.sum"
-  (cd "$tmp" && GOFLAGS="-mod=mod -tags=containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper" \
-     go build -o buildah go.podman.io/buildah/cmd/buildah)
-  mv "$tmp/buildah" "$buildah"; rm -rf "$tmp"
-fi
+buildah=$("$here/bench/buildah-cli.sh")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -59,7 +45,13 @@ $B --layers -t bench-bl "$ctx" >/dev/null
 hyperfine -N --warmup 1 --runs "${RUNS:-7}" --export-json "$work/layers.json" \
   -n hush "$H --layers -t bench-hl $ctx" -n buildah "$B --layers -t bench-bl $ctx"
 
-ratio() { python3 -c 'import json,sys; r={x["command"]:x["median"] for x in json.load(open(sys.argv[1]))["results"]}; print(f"{r[\"hush\"]:.3f}s vs {r[\"buildah\"]:.3f}s  hush/buildah = {r[\"hush\"]/r[\"buildah\"]:.3f}")' "$1"; }
+ratio() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
+print("%.3fs vs %.3fs  hush/buildah = %.3f" % (r["hush"], r["buildah"], r["hush"] / r["buildah"]))
+PY
+}
 echo "== summary (medians; target hush/buildah <= 1.05)"
 echo "cold build:       $(ratio "$work/cold.json")"
 echo "--layers no-op:   $(ratio "$work/layers.json")"

@@ -10,6 +10,8 @@ import (
 	"runtime"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/hushbuild/hush/secrets"
 	"go.podman.io/buildah/define"
 	"go.podman.io/buildah/imagebuildah"
 	bparse "go.podman.io/buildah/pkg/parse"
@@ -22,15 +24,22 @@ import (
 func Build(ctx context.Context, o Options) (*Result, error) {
 	p, err := prepare(o)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+		return nil, redactErr(p.set, fmt.Errorf("%w: %w", ErrInvalidOptions, err))
 	}
 	defer p.cleanup()
+	res, err := p.build(ctx)
+	return res, redactErr(p.set, err)
+}
 
+func (p *plan) build(ctx context.Context) (*Result, error) {
+	if err := p.checkBuildArgs(); err != nil {
+		return nil, err
+	}
 	// buildah and storage log through logrus; keep them to warnings on
-	// the caller's stream.
+	// the caller's (redacted) stream.
 	logrus.SetOutput(p.stderr)
 	logrus.SetLevel(logrus.WarnLevel)
-	store, err := openStore(o.Storage)
+	store, err := openStore(p.storage)
 	if err != nil {
 		return nil, err
 	}
@@ -39,9 +48,23 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if _, err := sweep(ctx, store, p.opts.Runtime); err != nil {
 		fmt.Fprintf(p.stderr, "warning: cleaning up after earlier killed builds: %v\n", err)
 	}
+	before, err := takeSnapshot(store)
+	if err != nil {
+		return nil, err
+	}
 	id, err := p.run(ctx, store)
 	if err != nil {
 		return nil, err
+	}
+	if p.guarded() {
+		findings, err := guard(ctx, store, before, p.set, runtime.GOMAXPROCS(0))
+		if err == nil && len(findings) > 0 {
+			err = &GuardError{Findings: findings}
+		}
+		if err != nil {
+			removeBuilt(store, before)
+			return nil, err
+		}
 	}
 	return finish(ctx, store, id, p)
 }
@@ -78,6 +101,11 @@ type plan struct {
 	outputs    []Output
 	sys        *types.SystemContext
 	secrets    *delivery
+	secretSet  *secrets.Set // the --secret values' patterns
+	set        *secrets.Set // those plus credential-named build args: guard and redactor
+	redactors  map[io.Writer]*secrets.Redactor
+	buildArgs  map[string]string
+	storage    StorageOptions
 	tmpDir     string // on tmpfs; TMPDIR for buildah while it builds
 	stderr     io.Writer
 	undo       []func()
@@ -92,7 +120,7 @@ func (p *plan) cleanup() {
 // prepare validates everything that can be checked before touching storage,
 // so bad input fails fast and leaves nothing behind.
 func prepare(o Options) (_ *plan, err error) {
-	p := &plan{stderr: orDiscard(o.Stderr)}
+	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage}
 	defer func() {
 		if err != nil {
 			p.cleanup()
@@ -121,6 +149,10 @@ func prepare(o Options) (_ *plan, err error) {
 		return nil, err
 	}
 	p.undo = append(p.undo, p.secrets.close)
+	p.secretSet = secrets.NewSet(p.secrets.Loaded()...)
+	p.set = secrets.NewSet(append(p.secrets.Loaded(), credentialArgs(o.BuildArgs)...)...)
+	p.stderr = p.redact(p.stderr)
+	stdout := p.redact(orDiscard(o.Stdout))
 	owner := ownerTag()
 	if err := p.makeTmpDir(owner, p.secrets.sensitive() || len(o.SSH) > 0); err != nil {
 		return nil, err
@@ -146,7 +178,7 @@ func prepare(o Options) (_ *plan, err error) {
 	if os.Geteuid() != 0 {
 		isolation = define.IsolationOCIRootless
 	}
-	out := orDiscard(o.Stdout)
+	out := stdout
 	p.opts = define.BuildOptions{
 		ContextDirectory:        contextDir,
 		PullPolicy:              pull,
@@ -311,4 +343,3 @@ func orDiscard(w io.Writer) io.Writer {
 	}
 	return w
 }
-

@@ -45,6 +45,9 @@ func deliver(specs []secrets.Spec) (*delivery, error) {
 		d.loaded = append(d.loaded, s)
 		d.envNames = append(d.envNames, name)
 		d.specs = append(d.specs, fmt.Sprintf("id=%s,env=%s", sp.ID, name))
+		if sp.Arg != "" {
+			d.runMounts = append(d.runMounts, fmt.Sprintf("type=secret,id=%s,env=%s", sp.ID, sp.Arg))
+		}
 		if sp.Target != "" {
 			d.runMounts = append(d.runMounts, fmt.Sprintf("type=secret,id=%s,target=%s,mode=%o,uid=%d,gid=%d",
 				sp.ID, sp.Target, sp.Mode, sp.UID, sp.GID))

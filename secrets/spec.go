@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 )
 
 // Spec is one parsed --secret flag, in BuildKit's syntax plus hush's
 // Dockerfile-free injection (target=): id=ID[,src=PATH|env=VAR][,type=file|env]
-// [,target=PATH[,mode=0400][,uid=0][,gid=0]].
+// [,target=PATH[,mode=0400][,uid=0][,gid=0]][,arg=NAME].
 type Spec struct {
 	// ID names the secret for RUN --mount=type=secret,id=ID.
 	ID string
@@ -24,7 +25,13 @@ type Spec struct {
 	// Mode, UID and GID apply to the injected Target file.
 	Mode     os.FileMode
 	UID, GID int
+	// Arg, when set, gives every RUN step the value in the environment
+	// variable Arg: the safe path for Dockerfiles that take a credential as
+	// `ARG NAME`, since it never reaches the image's history or config.
+	Arg string
 }
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // ErrSpec is wrapped by every spec parsing error, so callers can map it to
 // the usage exit code.
@@ -62,6 +69,11 @@ func ParseSpec(s string) (Spec, error) {
 				return Spec{}, fmt.Errorf("%w: target must be an absolute path", ErrSpec)
 			}
 			sp.Target = path.Clean(val)
+		case "arg":
+			if !envName.MatchString(val) {
+				return Spec{}, fmt.Errorf("%w: arg must be an environment variable name", ErrSpec)
+			}
+			sp.Arg = val
 		case "mode":
 			m, err := strconv.ParseUint(val, 8, 32)
 			if err != nil || m > 0o777 {

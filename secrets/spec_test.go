@@ -24,6 +24,7 @@ func TestParseSpec(t *testing.T) {
 		{"id=pip,src=p,target=/root/.pip/pip.conf,mode=0600,uid=1000,gid=100",
 			Spec{ID: "pip", Src: "p", Target: "/root/.pip/pip.conf", Mode: 0o600, UID: 1000, GID: 100}},
 		{"id=a,source=s,dst=/x/../y", Spec{ID: "a", Src: "s", Target: "/y", Mode: 0o400}},
+		{"id=pw,env=PW,arg=THEPASSWORD", Spec{ID: "pw", Env: "PW", Arg: "THEPASSWORD", Mode: 0o400}},
 	}
 	for _, tt := range tests {
 		got, err := ParseSpec(tt.in)
@@ -49,6 +50,7 @@ func TestParseSpecErrors(t *testing.T) {
 		{"id=a,mode=999", "octal"},
 		{"id=a,uid=-1", "uid"},
 		{"id=a/b", "must not contain"},
+		{"id=a,arg=not-a-name", "arg must be"},
 	}
 	for _, tt := range tests {
 		_, err := ParseSpec(tt.in)

@@ -17,8 +17,7 @@ const (
 	exitOK       = 0
 	exitFailed   = 1 // the build (or audit) ran and failed, or audit found secrets
 	exitUsage    = 2 // bad flags or input, nothing was attempted
-	exitGuard    = 3 // the commit guard refused an image holding a secret
-	exitInternal = 4
+	exitGuard    = builder.ExitGuard // the commit guard refused an image holding a secret
 )
 
 // usageError marks errors in the user's input, mapped to exitUsage.
@@ -59,6 +58,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	// The guard's report: one line per finding, then the one-line error.
+	var ge *builder.GuardError
+	if errors.As(err, &ge) {
+		for _, f := range ge.Findings {
+			fmt.Fprintf(stderr, "hush: guard: %s\n", f)
+		}
 	}
 	// One line, whatever the library's error spans.
 	fmt.Fprintf(stderr, "hush: %s\n", strings.Join(strings.Fields(err.Error()), " "))

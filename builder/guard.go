@@ -1,0 +1,258 @@
+package builder
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.podman.io/storage"
+	"go.podman.io/storage/pkg/archive"
+
+	"github.com/hushbuild/hush/secrets"
+)
+
+// ExitGuard is the exit code hush uses when the commit guard refuses.
+const ExitGuard = 3
+
+// Finding is one place the guard found a secret. It never holds the value.
+type Finding struct {
+	// Image is the id of the image (final or intermediate) the hit is in.
+	Image string
+	// Stage names the stage by its base, as the image's history does
+	// ("FROM golang:1.22"); empty when unknown.
+	Stage string
+	// Instruction is the Dockerfile instruction that made the layer, or
+	// the config field's owner, from the image's history.
+	Instruction string
+	// Layer is the storage layer id; empty for config findings.
+	Layer string
+	// LayerIndex counts the image's layers from 0 at the bottom.
+	LayerIndex int
+	// Path is the file inside the layer (nested archive members as
+	// outer!inner); Field is the config field (e.g. config.Env[1]).
+	Path, Field                  string
+	SecretID, Fragment, Encoding string
+}
+
+func (f Finding) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "secret %q (%s; %s) in ", f.SecretID, f.Fragment, f.Encoding)
+	if f.Image != "" {
+		fmt.Fprintf(&b, "image %.12s ", f.Image)
+		if f.Stage != "" {
+			fmt.Fprintf(&b, "(stage %s) ", f.Stage)
+		}
+	}
+	if f.Field != "" {
+		fmt.Fprintf(&b, "%s", f.Field)
+	} else {
+		fmt.Fprintf(&b, "layer %d (%.12s) at /%s", f.LayerIndex, f.Layer, strings.TrimPrefix(f.Path, "/"))
+	}
+	if f.Instruction != "" {
+		fmt.Fprintf(&b, ", layer made by %q", strings.TrimSpace(f.Instruction))
+	}
+	return b.String()
+}
+
+// GuardError is returned when the build produced an image holding a secret.
+// Nothing was tagged, exported or pushed, and the build's images and layers
+// were removed.
+type GuardError struct{ Findings []Finding }
+
+func (e *GuardError) Error() string {
+	ids := map[string]bool{}
+	for _, f := range e.Findings {
+		ids[f.SecretID] = true
+	}
+	names := make([]string, 0, len(ids))
+	for id := range ids {
+		names = append(names, fmt.Sprintf("%q", id))
+	}
+	sort.Strings(names)
+	return fmt.Sprintf("commit guard refused the image: %d finding(s) of secret %s; nothing was tagged, pushed or written", len(e.Findings), strings.Join(names, ", "))
+}
+
+// ExitCode makes the CLI exit with ExitGuard.
+func (e *GuardError) ExitCode() int { return ExitGuard }
+
+// snapshot records what storage held before the build, so the guard scans
+// only what the build made and can remove exactly that on refusal.
+type snapshot struct {
+	layers, images map[string]bool
+}
+
+func takeSnapshot(store storage.Store) (snapshot, error) {
+	s := snapshot{layers: map[string]bool{}, images: map[string]bool{}}
+	layers, err := store.Layers()
+	if err != nil {
+		return s, fmt.Errorf("listing layers: %w", err)
+	}
+	for _, l := range layers {
+		s.layers[l.ID] = true
+	}
+	images, err := store.Images()
+	if err != nil {
+		return s, fmt.Errorf("listing images: %w", err)
+	}
+	for _, i := range images {
+		s.images[i.ID] = true
+	}
+	return s, nil
+}
+
+// guard scans every layer and image config the build created, and returns
+// the findings.
+func guard(ctx context.Context, store storage.Store, before snapshot, set *secrets.Set, workers int) ([]Finding, error) {
+	images, err := store.Images()
+	if err != nil {
+		return nil, fmt.Errorf("listing images: %w", err)
+	}
+	type job struct {
+		layer, image, stage, instr string
+		index                      int
+	}
+	var jobs []job
+	var findings []Finding
+	scanned := map[string]bool{}
+	for _, img := range images {
+		if before.images[img.ID] {
+			continue
+		}
+		chain, history, stage, err := describe(store, img)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range scanConfig(store, img, set) {
+			f.Stage = stage
+			findings = append(findings, f)
+		}
+		for i, l := range chain {
+			if before.layers[l] || scanned[l] {
+				continue
+			}
+			scanned[l] = true
+			jobs = append(jobs, job{layer: l, image: img.ID, stage: stage, index: i, instr: history[i]})
+		}
+	}
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, max(workers, 1))
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fs, err := scanLayer(ctx, store, j.layer, set)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			for _, f := range fs {
+				findings = append(findings, Finding{Image: j.image, Stage: j.stage, Instruction: j.instr, Layer: j.layer, LayerIndex: j.index,
+					Path: f.Path, SecretID: f.SecretID, Fragment: f.Fragment, Encoding: f.Encoding})
+			}
+		}()
+	}
+	wg.Wait()
+	return merge(findings), firstErr
+}
+
+func scanLayer(ctx context.Context, store storage.Store, layer string, set *secrets.Set) ([]secrets.Finding, error) {
+	none := archive.Uncompressed
+	rc, err := store.Diff("", layer, &storage.DiffOptions{Compression: &none})
+	if err != nil {
+		return nil, fmt.Errorf("reading layer %.12s: %w", layer, err)
+	}
+	defer rc.Close()
+	var out []secrets.Finding
+	err = set.ScanTar(rc, func(f secrets.Finding) { out = append(out, f) })
+	if err != nil {
+		return nil, fmt.Errorf("scanning layer %.12s: %w", layer, err)
+	}
+	return out, ctx.Err()
+}
+
+// describe returns an image's layer chain, bottom first, for each the
+// instruction that made it (from the history entries that are not empty
+// layers), and the stage's base as buildah notes it in the history.
+func describe(store storage.Store, img storage.Image) ([]string, []string, string, error) {
+	var chain []string
+	for id := img.TopLayer; id != ""; {
+		l, err := store.Layer(id)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("reading layer %.12s: %w", id, err)
+		}
+		chain = append([]string{id}, chain...)
+		id = l.Parent
+	}
+	history := make([]string, len(chain))
+	stage := ""
+	var cfg struct {
+		History []struct {
+			CreatedBy  string `json:"created_by"`
+			Comment    string `json:"comment"`
+			EmptyLayer bool   `json:"empty_layer"`
+		} `json:"history"`
+	}
+	if raw, err := configBlob(store, img); err == nil && json.Unmarshal(raw, &cfg) == nil {
+		i := 0
+		for _, h := range cfg.History {
+			if strings.HasPrefix(h.Comment, "FROM ") {
+				stage = h.Comment
+			}
+			if h.EmptyLayer {
+				continue
+			}
+			if i < len(history) {
+				history[i] = h.CreatedBy
+			}
+			i++
+		}
+	}
+	return chain, history, stage, nil
+}
+
+// configBlob finds the image's config among its big data items: the one
+// whose key is a digest and whose content parses as an image config.
+func configBlob(store storage.Store, img storage.Image) ([]byte, error) {
+	keys, err := store.ListImageBigData(img.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "sha256:") {
+			continue
+		}
+		b, err := store.ImageBigData(img.ID, k)
+		if err == nil && json.Valid(b) && strings.Contains(string(b), `"rootfs"`) {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("image %.12s: no config found", img.ID)
+}
+
+// removeBuilt deletes every image and layer the build created, so a
+// refused build leaves nothing behind.
+func removeBuilt(store storage.Store, before snapshot) {
+	if images, err := store.Images(); err == nil {
+		for _, img := range images {
+			if !before.images[img.ID] {
+				_, _ = store.DeleteImage(img.ID, true)
+			}
+		}
+	}
+	if layers, err := store.Layers(); err == nil {
+		// Children before parents.
+		for i := len(layers) - 1; i >= 0; i-- {
+			if !before.layers[layers[i].ID] {
+				_ = store.DeleteLayer(layers[i].ID)
+			}
+		}
+	}
+}

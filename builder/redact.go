@@ -1,0 +1,122 @@
+package builder
+
+import (
+	"errors"
+
+	"io"
+	"os"
+	"regexp"
+	"sort"
+
+	"github.com/hushbuild/hush/secrets"
+)
+
+// redact wraps w so every secret pattern is replaced before it is written;
+// the redactor is flushed when the build ends. The same writer given twice
+// (stdout and stderr are often one stream) gets one redactor, so a value
+// split across the two cannot slip through between two buffers.
+func (p *plan) redact(w io.Writer) io.Writer {
+	if p.set == nil || p.set.Len() == 0 || w == io.Discard {
+		return w
+	}
+	if r, ok := w.(*secrets.Redactor); ok {
+		return r
+	}
+	if p.redactors == nil {
+		p.redactors = map[io.Writer]*secrets.Redactor{}
+	}
+	if r, ok := p.redactors[w]; ok {
+		return r
+	}
+	r := p.set.NewRedactor(w)
+	p.redactors[w] = r
+	p.undo = append(p.undo, func() { _ = r.Flush() })
+	return r
+}
+
+// redactedError carries a library error whose text has had every secret
+// pattern replaced; Unwrap keeps errors.Is and errors.As working.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// ExitCode passes the wrapped error's exit code through.
+func (e *redactedError) ExitCode() int {
+	var ec interface{ ExitCode() int }
+	if errors.As(e.err, &ec) {
+		return ec.ExitCode()
+	}
+	return 1
+}
+
+func redactErr(set *secrets.Set, err error) error {
+	if err == nil || set == nil || set.Len() == 0 {
+		return err
+	}
+	return &redactedError{msg: redactString(set, err.Error()), err: err}
+}
+
+func redactString(set *secrets.Set, s string) string {
+	var b bytesBuffer
+	r := set.NewRedactor(&b)
+	_, _ = r.Write([]byte(s))
+	_ = r.Flush()
+	return string(b)
+}
+
+type bytesBuffer []byte
+
+func (b *bytesBuffer) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
+
+// credentialName matches build-arg names that say they carry a credential.
+var credentialName = regexp.MustCompile(`(?i)(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)`)
+
+// credentialArgs turns credential-named build args into patterns, so their
+// values are redacted from output and refused in history and config.
+func credentialArgs(args map[string]string) []secrets.Secret {
+	var out []secrets.Secret
+	names := make([]string, 0, len(args))
+	for k := range args {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if args[k] != "" && credentialName.MatchString(k) {
+			out = append(out, secrets.New("build-arg:"+k, []byte(args[k])))
+		}
+	}
+	return out
+}
+
+// checkBuildArgs refuses, before anything runs, a --build-arg whose value
+// carries a secret: buildah records build args in the image's history.
+func (p *plan) checkBuildArgs() error {
+	if p.secretSet == nil || p.secretSet.Len() == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(p.buildArgs))
+	for k := range p.buildArgs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var fs []Finding
+	for _, k := range names {
+		for _, m := range p.secretSet.Find([]byte(p.buildArgs[k])) {
+			fs = append(fs, Finding{Field: "--build-arg " + k, SecretID: m.SecretID, Fragment: m.Fragment, Encoding: m.Encoding})
+		}
+	}
+	if len(fs) > 0 {
+		return &GuardError{Findings: merge(fs)}
+	}
+	return nil
+}
+
+// guarded reports whether the guard runs: there is something to look for,
+// and the benchmark's internal switch is not thrown.
+func (p *plan) guarded() bool {
+	return p.set != nil && p.set.Len() > 0 && os.Getenv("HUSH_BENCH_DISABLE_GUARD") != "1"
+}
