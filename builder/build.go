@@ -24,7 +24,8 @@ import (
 func Build(ctx context.Context, o Options) (*Result, error) {
 	p, err := prepare(o)
 	if err != nil {
-		return nil, redactErr(p.set, fmt.Errorf("%w: %w", ErrInvalidOptions, err))
+		// prepare's errors name flags, paths and ids, never values.
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	defer p.cleanup()
 	res, err := p.build(ctx)
