@@ -58,7 +58,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	if p.guarded() {
-		findings, err := guard(ctx, store, before, p.set, runtime.GOMAXPROCS(0))
+		findings, err := guard(ctx, store, before, id, p.set, runtime.GOMAXPROCS(0))
 		if err == nil && len(findings) > 0 {
 			err = &GuardError{Findings: findings}
 		}

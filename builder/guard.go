@@ -78,14 +78,18 @@ func (e *GuardError) Error() string {
 // ExitCode makes the CLI exit with ExitGuard.
 func (e *GuardError) ExitCode() int { return ExitGuard }
 
-// snapshot records what storage held before the build, so the guard scans
-// only what the build made and can remove exactly that on refusal.
+// snapshot records what storage held before the build, so a refused build
+// can remove exactly what it made, and the guard knows which base images
+// were there already.
 type snapshot struct {
 	layers, images map[string]bool
+	// namedTops holds the top layers of named images, the bases a FROM
+	// can name: their layers are the base, not this build's work.
+	namedTops map[string]bool
 }
 
 func takeSnapshot(store storage.Store) (snapshot, error) {
-	s := snapshot{layers: map[string]bool{}, images: map[string]bool{}}
+	s := snapshot{layers: map[string]bool{}, images: map[string]bool{}, namedTops: map[string]bool{}}
 	layers, err := store.Layers()
 	if err != nil {
 		return s, fmt.Errorf("listing layers: %w", err)
@@ -99,13 +103,18 @@ func takeSnapshot(store storage.Store) (snapshot, error) {
 	}
 	for _, i := range images {
 		s.images[i.ID] = true
+		if len(i.Names) > 0 && i.TopLayer != "" {
+			s.namedTops[i.TopLayer] = true
+		}
 	}
 	return s, nil
 }
 
-// guard scans every layer and image config the build created, and returns
-// the findings.
-func guard(ctx context.Context, store storage.Store, before snapshot, set *secrets.Set, workers int) ([]Finding, error) {
+// guard scans the config and every non-base layer of the final image and of
+// every image the build created, and returns the findings. A layer is
+// scanned even if storage already had it (a cache hit, or identical content
+// reused from another build): only its own scan can vouch for it.
+func guard(ctx context.Context, store storage.Store, before snapshot, final string, set *secrets.Set, workers int) ([]Finding, error) {
 	images, err := store.Images()
 	if err != nil {
 		return nil, fmt.Errorf("listing images: %w", err)
@@ -118,10 +127,10 @@ func guard(ctx context.Context, store storage.Store, before snapshot, set *secre
 	var findings []Finding
 	scanned := map[string]bool{}
 	for _, img := range images {
-		if before.images[img.ID] {
+		if before.images[img.ID] && img.ID != final {
 			continue
 		}
-		chain, history, stage, err := describe(store, img)
+		chain, history, stage, base, err := describe(store, img)
 		if err != nil {
 			return nil, err
 		}
@@ -129,8 +138,11 @@ func guard(ctx context.Context, store storage.Store, before snapshot, set *secre
 			f.Stage = stage
 			findings = append(findings, f)
 		}
+		if base > 0 && !before.namedTops[chain[base-1]] {
+			base = 0 // not a known base image: scan everything
+		}
 		for i, l := range chain {
-			if before.layers[l] || scanned[l] {
+			if i < base || scanned[l] {
 				continue
 			}
 			scanned[l] = true
@@ -180,19 +192,18 @@ func scanLayer(ctx context.Context, store storage.Store, layer string, set *secr
 
 // describe returns an image's layer chain, bottom first, for each the
 // instruction that made it (from the history entries that are not empty
-// layers), and the stage's base as buildah notes it in the history.
-func describe(store storage.Store, img storage.Image) ([]string, []string, string, error) {
-	var chain []string
+// layers), the stage's base as buildah notes it in the history ("FROM x" on
+// the first entry the build added), and how many layers the base has.
+func describe(store storage.Store, img storage.Image) (chain, history []string, stage string, base int, err error) {
 	for id := img.TopLayer; id != ""; {
 		l, err := store.Layer(id)
 		if err != nil {
-			return nil, nil, "", fmt.Errorf("reading layer %.12s: %w", id, err)
+			return nil, nil, "", 0, fmt.Errorf("reading layer %.12s: %w", id, err)
 		}
 		chain = append([]string{id}, chain...)
 		id = l.Parent
 	}
-	history := make([]string, len(chain))
-	stage := ""
+	history = make([]string, len(chain))
 	var cfg struct {
 		History []struct {
 			CreatedBy  string `json:"created_by"`
@@ -203,8 +214,8 @@ func describe(store storage.Store, img storage.Image) ([]string, []string, strin
 	if raw, err := configBlob(store, img); err == nil && json.Unmarshal(raw, &cfg) == nil {
 		i := 0
 		for _, h := range cfg.History {
-			if strings.HasPrefix(h.Comment, "FROM ") {
-				stage = h.Comment
+			if strings.HasPrefix(h.Comment, "FROM ") && stage == "" {
+				stage, base = h.Comment, i
 			}
 			if h.EmptyLayer {
 				continue
@@ -215,7 +226,7 @@ func describe(store storage.Store, img storage.Image) ([]string, []string, strin
 			i++
 		}
 	}
-	return chain, history, stage, nil
+	return chain, history, stage, base, nil
 }
 
 // configBlob finds the image's config among its big data items: the one

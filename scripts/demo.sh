@@ -31,5 +31,16 @@ done
 if (cd "$work/oci" && for b in blobs/sha256/*; do gzip -dc "$b" 2>/dev/null | tar -t 2>/dev/null; done) | grep -q 'root/.pip/pip.conf'; then
   echo "LEAK: /root/.pip/pip.conf is in a layer"; found=1
 fi
-[ "$found" = 0 ] && echo "clean: no secret value in any blob, no /root/.pip/pip.conf in any layer"
-exit "$found"
+[ "$found" = 0 ] || exit 1
+echo "clean: no secret value in any blob, no /root/.pip/pip.conf in any layer"
+
+echo
+echo "== hush build examples/leaky-npmrc (a step writes the token into ~/.npmrc): the guard must refuse"
+set +e
+"$hush" build -t localhost/hush-leaky:latest --secret id=token,env=DEMO_TOKEN "$here/examples/leaky-npmrc" 2>"$work/leaky.err"
+code=$?
+set -e
+cat "$work/leaky.err"
+if [ "$code" != 3 ]; then echo "expected the guard to refuse with exit code 3, got $code"; exit 1; fi
+if grep -qF "$DEMO_TOKEN" "$work/leaky.err"; then echo "the token appeared in hush's output"; exit 1; fi
+echo "refused (exit 3), the token appears nowhere in the output, and nothing is tagged localhost/hush-leaky"
