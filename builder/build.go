@@ -53,12 +53,17 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var pre *prescan
+	if p.guarded() {
+		pre = startPrescan(p.tmpDir, p.set)
+	}
 	id, err := p.run(ctx, store)
+	pre.stop()
 	if err != nil {
 		return nil, err
 	}
 	if p.guarded() {
-		findings, err := guard(ctx, store, before, id, p.set, runtime.GOMAXPROCS(0))
+		findings, err := guard(ctx, store, before, id, p.set, pre, runtime.GOMAXPROCS(0))
 		if err == nil && len(findings) > 0 {
 			err = &GuardError{Findings: findings}
 		}

@@ -114,7 +114,7 @@ func takeSnapshot(store storage.Store) (snapshot, error) {
 // every image the build created, and returns the findings. A layer is
 // scanned even if storage already had it (a cache hit, or identical content
 // reused from another build): only its own scan can vouch for it.
-func guard(ctx context.Context, store storage.Store, before snapshot, final string, set *secrets.Set, workers int) ([]Finding, error) {
+func guard(ctx context.Context, store storage.Store, before snapshot, final string, set *secrets.Set, pre *prescan, workers int) ([]Finding, error) {
 	images, err := store.Images()
 	if err != nil {
 		return nil, fmt.Errorf("listing images: %w", err)
@@ -159,7 +159,7 @@ func guard(ctx context.Context, store storage.Store, before snapshot, final stri
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			fs, err := scanLayer(ctx, store, j.layer, set)
+			fs, err := scanLayer(ctx, store, j.layer, set, pre)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
@@ -175,7 +175,12 @@ func guard(ctx context.Context, store storage.Store, before snapshot, final stri
 	return merge(findings), firstErr
 }
 
-func scanLayer(ctx context.Context, store storage.Store, layer string, set *secrets.Set) ([]secrets.Finding, error) {
+func scanLayer(ctx context.Context, store storage.Store, layer string, set *secrets.Set, pre *prescan) ([]secrets.Finding, error) {
+	if l, err := store.Layer(layer); err == nil && l.UncompressedDigest != "" {
+		if fs, ok := pre.lookup(l.UncompressedDigest.String()); ok {
+			return fs, nil
+		}
+	}
 	none := archive.Uncompressed
 	rc, err := store.Diff("", layer, &storage.DiffOptions{Compression: &none})
 	if err != nil {
