@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"go.podman.io/storage/pkg/unshare"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,7 +31,9 @@ func tmpfsBase() (string, error) {
 			continue
 		}
 		if isTmpfs(d) {
-			return filepath.Join(d, fmt.Sprintf("hush-%d", os.Getuid())), nil
+			// The real uid: after the rootless re-exec, os.Getuid() is 0
+			// inside the user namespace, and /dev/shm is shared with root.
+			return filepath.Join(d, fmt.Sprintf("hush-%d", unshare.GetRootlessUID())), nil
 		}
 		tried = append(tried, d)
 	}

@@ -18,11 +18,11 @@ import (
 // buildOptions are `hush build`'s flags, as docker build names them.
 type buildOptions struct {
 	tags, buildArgs, labels, secrets, ssh, outputs []string
-	file, target, platform, network, progress       string
-	iidFile, metadataFile, authFile, runtime        string
-	sourceDateEpoch                                 string
-	noCache, pull, quiet, layers, push, tlsVerify   bool
-	storage                                         storageFlags
+	file, target, platform, network, progress      string
+	iidFile, metadataFile, authFile, runtime       string
+	sourceDateEpoch                                string
+	noCache, pull, quiet, layers, push, tlsVerify  bool
+	storage                                        storageFlags
 }
 
 func newBuildCommand() *cobra.Command {

@@ -14,10 +14,10 @@ import (
 
 // Exit codes, documented in the README.
 const (
-	exitOK       = 0
-	exitFailed   = 1 // the build (or audit) ran and failed, or audit found secrets
-	exitUsage    = 2 // bad flags or input, nothing was attempted
-	exitGuard    = builder.ExitGuard // the commit guard refused an image holding a secret
+	exitOK     = 0
+	exitFailed = 1                 // the build (or audit) ran and failed, or audit found secrets
+	exitUsage  = 2                 // bad flags or input, nothing was attempted
+	exitGuard  = builder.ExitGuard // the commit guard refused an image holding a secret
 )
 
 // usageError marks errors in the user's input, mapped to exitUsage.
@@ -43,6 +43,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
+		newAuditCommand(),
 		newBuildCommand(),
 		newDoctorCommand(),
 		newPruneCommand(),

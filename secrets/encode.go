@@ -1,0 +1,77 @@
+package secrets
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"unicode/utf8"
+)
+
+// encoded is a fragment as a build step may have written it.
+type encoded struct {
+	enc string
+	b   []byte
+}
+
+// encodings returns f raw and in every encoding a build step commonly
+// produces. Encodings equal to the raw bytes are left out, so a report
+// names the simplest form that matched; buildPatterns drops the rest of the
+// duplicates.
+func encodings(f []byte) []encoded {
+	out := []encoded{{EncRaw, f}}
+	add := func(enc string, b []byte) {
+		if len(b) > 0 && !bytes.Equal(b, f) {
+			out = append(out, encoded{enc, b})
+		}
+	}
+	// A value inside a longer base64 string (docker's auth is
+	// base64("user:password")) starts at one of three bit alignments; each
+	// gives a different inner string.
+	for k := range 3 {
+		add(EncBase64, base64Inner(base64.RawStdEncoding, f, k))
+	}
+	for k := range 3 {
+		add(EncBase64URL, base64Inner(base64.RawURLEncoding, f, k))
+	}
+	s := string(f)
+	add(EncURL, []byte(url.QueryEscape(s)))
+	add(EncURL, []byte(url.PathEscape(s)))
+	// Userinfo escaping keeps some characters the other two escape.
+	if u := url.UserPassword("u", s).String(); len(u) > 2 {
+		add(EncURL, []byte(u[2:]))
+	}
+	h := hex.EncodeToString(f)
+	add(EncHex, []byte(h))
+	add(EncHex, bytes.ToUpper([]byte(h)))
+	if utf8.Valid(f) {
+		// encoding/json escapes <, > and & by default; many encoders do not.
+		for _, html := range []bool{false, true} {
+			var b bytes.Buffer
+			e := json.NewEncoder(&b)
+			e.SetEscapeHTML(html)
+			if e.Encode(s) == nil {
+				q := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+				add(EncJSON, q[1:len(q)-1])
+			}
+		}
+	}
+	return out
+}
+
+// base64Inner returns the part of base64(prefix+v+suffix) that depends on
+// v alone, for a prefix of k bytes (mod 3): the output characters whose six
+// bits all come from v. The edge characters mix in the neighbours' bits and
+// are dropped.
+func base64Inner(enc *base64.Encoding, v []byte, k int) []byte {
+	buf := make([]byte, k+len(v))
+	copy(buf[k:], v)
+	s := enc.EncodeToString(buf)
+	lo := (4*k + 2) / 3        // first character starting at or after bit 8k
+	hi := 4 * (k + len(v)) / 3 // characters ending at or before the last bit of v
+	if hi <= lo {
+		return nil
+	}
+	return []byte(s[lo:hi])
+}
