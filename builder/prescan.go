@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,25 +16,58 @@ import (
 // prescan lets the guard stream with the commit instead of reading each
 // layer a second time. While buildah commits, it writes every layer blob
 // (an uncompressed tar, for containers-storage) under TMPDIR — the build's
-// tmpfs directory — as <dir>/buildahNNN/layer, then renames it to its
-// digest and copies it into storage. prescan watches for those renames with
-// inotify and scans each blob from memory on another core while storage is
-// still writing it. The guard then takes a layer's result by its
-// uncompressed digest and scans only what prescan missed, so nothing
-// depends on prescan winning any race.
+// tmpfs directory — as <dir>/buildahNNN/layer, closes it, renames it to its
+// digest and copies it into storage. prescan watches with inotify, follows
+// each "layer" file as it is written (like tail -f) and scans it on another
+// core, so the scan finishes about when the blob does. The guard then takes
+// a layer's result by its uncompressed digest and scans only what prescan
+// missed, so nothing depends on prescan winning any race.
 type prescan struct {
 	set     *secrets.Set
-	fd      int
-	file    *os.File // fd in Go's poller, so Close wakes the reader
+	file    *os.File // the inotify fd, in Go's poller so Close wakes the reader
 	wg      sync.WaitGroup
 	mu      sync.Mutex
-	results map[string]prescanResult // by "sha256:<hex>"
-	watches map[int]string
+	watches map[int]string           // watch descriptor -> directory
+	active  map[string]*follower     // directory -> the blob being written there
+	results map[string]prescanResult // "sha256:<hex>" -> result
 }
 
 type prescanResult struct {
 	findings []secrets.Finding
 	err      error
+}
+
+// follower scans one blob while it is still being written.
+type follower struct {
+	f      *os.File
+	wake   chan struct{} // the writer wrote more, or closed the file
+	closed chan struct{} // the writer closed the file
+	done   chan struct{} // the scan ended; res is set
+	res    prescanResult
+	once   sync.Once
+}
+
+// Read returns what the writer has written so far, waiting for more at
+// the end until the writer closes the file.
+func (fl *follower) Read(p []byte) (int, error) {
+	for {
+		n, err := fl.f.Read(p)
+		if n > 0 || err != io.EOF {
+			return n, err
+		}
+		select {
+		case <-fl.closed:
+			return fl.f.Read(p) // what was written just before the close
+		case <-fl.wake:
+		}
+	}
+}
+
+func (fl *follower) poke() {
+	select {
+	case fl.wake <- struct{}{}:
+	default:
+	}
 }
 
 // startPrescan watches dir; it returns nil (and the guard reads layers
@@ -46,7 +80,8 @@ func startPrescan(dir string, set *secrets.Set) *prescan {
 	if err != nil {
 		return nil
 	}
-	p := &prescan{set: set, fd: fd, file: os.NewFile(uintptr(fd), "inotify"), results: map[string]prescanResult{}, watches: map[int]string{}}
+	p := &prescan{set: set, file: os.NewFile(uintptr(fd), "inotify"),
+		watches: map[int]string{}, active: map[string]*follower{}, results: map[string]prescanResult{}}
 	if !p.watch(dir, unix.IN_CREATE|unix.IN_ONLYDIR) {
 		p.file.Close()
 		return nil
@@ -57,7 +92,7 @@ func startPrescan(dir string, set *secrets.Set) *prescan {
 }
 
 func (p *prescan) watch(dir string, mask uint32) bool {
-	wd, err := unix.InotifyAddWatch(p.fd, dir, mask)
+	wd, err := unix.InotifyAddWatch(int(p.file.Fd()), dir, mask)
 	if err != nil {
 		return false
 	}
@@ -79,45 +114,74 @@ func (p *prescan) loop() {
 			ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
 			name := strings.TrimRight(string(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+int(ev.Len)]), "\x00")
 			off += unix.SizeofInotifyEvent + int(ev.Len)
-			p.mu.Lock()
-			dir := p.watches[int(ev.Wd)]
-			p.mu.Unlock()
-			path := filepath.Join(dir, name)
-			switch {
-			case ev.Mask&unix.IN_ISDIR != 0 && ev.Mask&unix.IN_CREATE != 0 && strings.HasPrefix(name, "buildah"):
-				p.watch(path, unix.IN_MOVED_TO)
-			case ev.Mask&unix.IN_MOVED_TO != 0 && strings.HasPrefix(name, "sha256:"):
-				p.scan(name, path)
-			}
+			p.event(int(ev.Wd), ev.Mask, name)
 		}
 	}
 }
 
-// scan opens the blob at once (buildah deletes it after the copy; an open
-// descriptor keeps it readable) and scans it in the background.
-func (p *prescan) scan(digest, path string) {
+func (p *prescan) event(wd int, mask uint32, name string) {
+	p.mu.Lock()
+	dir := p.watches[wd]
+	fl := p.active[dir]
+	p.mu.Unlock()
+	switch {
+	case mask&unix.IN_ISDIR != 0 && mask&unix.IN_CREATE != 0 && strings.HasPrefix(name, "buildah"):
+		p.watch(filepath.Join(dir, name), unix.IN_CREATE|unix.IN_MODIFY|unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO)
+	case mask&unix.IN_CREATE != 0 && name == "layer":
+		p.follow(dir, filepath.Join(dir, name))
+	case mask&unix.IN_MODIFY != 0 && name == "layer" && fl != nil:
+		fl.poke()
+	case mask&unix.IN_CLOSE_WRITE != 0 && name == "layer" && fl != nil:
+		fl.once.Do(func() { close(fl.closed) })
+	case mask&unix.IN_MOVED_TO != 0 && strings.HasPrefix(name, "sha256:") && fl != nil:
+		// buildah renames the finished blob to its digest: that names it.
+		p.mu.Lock()
+		delete(p.active, dir)
+		p.mu.Unlock()
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			<-fl.done
+			p.mu.Lock()
+			p.results[name] = fl.res
+			p.mu.Unlock()
+		}()
+	}
+}
+
+// follow opens a blob as soon as it is created and scans it as it grows.
+func (p *prescan) follow(dir, path string) {
 	f, err := os.Open(path)
 	if err != nil {
 		return
 	}
+	fl := &follower{f: f, wake: make(chan struct{}, 1), closed: make(chan struct{}), done: make(chan struct{})}
+	p.mu.Lock()
+	p.active[dir] = fl
+	p.mu.Unlock()
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
+		defer close(fl.done)
 		defer f.Close()
-		var res prescanResult
-		res.err = p.set.ScanTar(f, func(fd secrets.Finding) { res.findings = append(res.findings, fd) })
-		p.mu.Lock()
-		p.results[digest] = res
-		p.mu.Unlock()
+		fl.res.err = p.set.ScanTar(fl, func(fd secrets.Finding) { fl.res.findings = append(fl.res.findings, fd) })
+		// Drain, so a scan that stopped early (a bad tar) still ends.
+		_, _ = io.Copy(io.Discard, fl)
 	}()
 }
 
-// stop ends the watch and waits for scans under way.
+// stop ends the watch and waits for scans under way. A follower whose
+// writer never closed its file (the build failed) is released first.
 func (p *prescan) stop() {
 	if p == nil {
 		return
 	}
 	p.file.Close()
+	p.mu.Lock()
+	for _, fl := range p.active {
+		fl.once.Do(func() { close(fl.closed) })
+	}
+	p.mu.Unlock()
 	p.wg.Wait()
 }
 
