@@ -68,7 +68,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 			err = &GuardError{Findings: findings}
 		}
 		if err != nil {
-			removeBuilt(store, before)
+			removeBuilt(store, before, id, findings)
 			return nil, err
 		}
 	}

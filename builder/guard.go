@@ -253,22 +253,39 @@ func configBlob(store storage.Store, img storage.Image) ([]byte, error) {
 	return nil, fmt.Errorf("image %.12s: no config found", img.ID)
 }
 
-// removeBuilt deletes every image and layer the build created, so a
-// refused build leaves nothing behind.
-func removeBuilt(store storage.Store, before snapshot) {
-	if images, err := store.Images(); err == nil {
-		for _, img := range images {
-			if !before.images[img.ID] {
-				_, _ = store.DeleteImage(img.ID, true)
+// removeBuilt deletes what this refused build created: the final image, the
+// images holding a finding, and the new images under the final one (the
+// --layers cache of its steps), with their layers. It goes by image, not by
+// "everything new", so a concurrent build in the same store keeps its work.
+func removeBuilt(store storage.Store, before snapshot, final string, findings []Finding) {
+	doomed := map[string]bool{final: true}
+	for _, f := range findings {
+		if f.Image != "" {
+			doomed[f.Image] = true
+		}
+	}
+	if img, err := store.Image(final); err == nil {
+		chain := map[string]bool{}
+		for id := img.TopLayer; id != ""; {
+			chain[id] = true
+			l, err := store.Layer(id)
+			if err != nil {
+				break
+			}
+			id = l.Parent
+		}
+		if images, err := store.Images(); err == nil {
+			for _, i := range images {
+				if chain[i.TopLayer] {
+					doomed[i.ID] = true
+				}
 			}
 		}
 	}
-	if layers, err := store.Layers(); err == nil {
-		// Children before parents.
-		for i := len(layers) - 1; i >= 0; i-- {
-			if !before.layers[layers[i].ID] {
-				_ = store.DeleteLayer(layers[i].ID)
-			}
+	for id := range doomed {
+		if !before.images[id] {
+			// commit=true also deletes the layers no other image uses.
+			_, _ = store.DeleteImage(id, true)
 		}
 	}
 }
