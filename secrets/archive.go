@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/bzip2"
 	"errors"
 	"io"
@@ -61,7 +62,7 @@ func (sc *scanner) content(path string, r io.Reader, d int) error {
 	if kind == kindPlain || d >= MaxNesting {
 		return sc.plain(path, head, r, d)
 	}
-	// The head lives in level d's buffer, which a fallback reuses.
+	// The head lives in level d's buffer, which reading the rest may reuse.
 	full := io.Reader(bytes.NewReader(bytes.Clone(head)))
 	if r != nil {
 		full = io.MultiReader(full, r)
@@ -72,12 +73,25 @@ func (sc *scanner) content(path string, r io.Reader, d int) error {
 	case kindZip:
 		return sc.zip(path, full, d)
 	default:
-		if err := sc.tar(path+"!", full, d+1, false); err != nil {
-			return err
-		}
-		// Bytes after the end-of-archive blocks belong to the file too.
-		return sc.plain(path, nil, full, d)
+		return sc.nestedTar(path, full, d)
 	}
+}
+
+// nestedTar scans a tar inside a file, and its bytes as they are as the
+// safety net: a header that does not parse, bytes after the end of the
+// archive.
+func (sc *scanner) nestedTar(path string, r io.Reader, d int) error {
+	var raw []Finding
+	rawSt := sc.set.NewStream(func(m Match) { raw = append(raw, Finding{Path: path, Field: "content", Match: m}) })
+	tee := io.TeeReader(r, rawSt)
+	var err error
+	seen := sc.recording(func() {
+		if err = sc.tar(path+"!", tee, d+1, false); err == nil {
+			_, _ = io.CopyBuffer(io.Discard, tee, sc.buf(d))
+		}
+	})
+	sc.unseen(raw, seen)
+	return cmp.Or(err, sc.srcErr)
 }
 
 // budgetReader charges decompressed bytes to the scan's MaxExpansion.
@@ -115,26 +129,41 @@ func (sc *scanner) compressed(path string, kind int, r io.Reader, d int) error {
 	var raw []Finding
 	rawSt := sc.set.NewStream(func(m Match) { raw = append(raw, Finding{Path: path, Field: "content", Match: m}) })
 	br := sc.bufReader(d, io.TeeReader(r, rawSt))
+	seen := sc.recording(func() {
+		if kind == kindGzip {
+			sc.gzip(path, br, d)
+		} else {
+			sc.decompress(path, kind, br, d)
+		}
+		// Whatever the decoder left unread, through the raw scan.
+		_, _ = br.WriteTo(io.Discard)
+	})
+	sc.unseen(raw, seen)
+	return sc.srcErr
+}
+
+// recording runs scan and returns the (secret, fragment, encoding) of
+// everything it reported.
+func (sc *scanner) recording(scan func()) map[origin]bool {
 	seen := map[origin]bool{}
 	fn := sc.fn
 	sc.fn = func(f Finding) {
 		seen[origin{f.SecretID, f.Fragment, f.Encoding}] = true
 		fn(f)
 	}
-	if kind == kindGzip {
-		sc.gzip(path, br, d)
-	} else {
-		sc.decompress(path, kind, br, d)
-	}
-	sc.fn = fn
-	// Whatever the decoder left unread, through the raw scan.
-	_, _ = br.WriteTo(io.Discard)
+	defer func() { sc.fn = fn }()
+	scan()
+	return seen
+}
+
+// unseen reports the raw findings of a safety-net scan that the
+// structured scan did not.
+func (sc *scanner) unseen(raw []Finding, seen map[origin]bool) {
 	for _, f := range raw {
 		if !seen[origin{f.SecretID, f.Fragment, f.Encoding}] {
-			fn(f)
+			sc.fn(f)
 		}
 	}
-	return sc.srcErr
 }
 
 // gzip scans each member of a gzip stream: the stored name and comment,
@@ -237,10 +266,11 @@ func (sc *scanner) decompress(path string, kind int, br *bufio.Reader, d int) {
 }
 
 // zip scans a zip held in memory (its directory is at the end): every
-// member's name, comment and content. A zip that does not fit in what is
-// left of MaxZipBuffer, or does not parse, is scanned as plain bytes.
+// member's name, comment and content, and its bytes as they are. A zip
+// that does not fit in what is left of MaxZipBuffer, or does not parse, is
+// scanned as plain bytes.
 func (sc *scanner) zip(path string, r io.Reader, d int) error {
-	room := MaxZipBuffer - sc.zipBuf
+	room := zipLimit - sc.zipBuf
 	data, err := io.ReadAll(io.LimitReader(r, room+1))
 	if err != nil || int64(len(data)) > room {
 		if err != nil {
@@ -258,6 +288,18 @@ func (sc *scanner) zip(path string, r io.Reader, d int) error {
 		return sc.plain(path, data, nil, d)
 	}
 	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
+	// As for compressed streams, the zip's bytes as they are are the
+	// safety net: bytes outside every member, a cut comment.
+	var raw []Finding
+	for _, m := range sc.set.Find(data) {
+		raw = append(raw, Finding{Path: path, Field: "content", Match: m})
+	}
+	sc.unseen(raw, sc.recording(func() { sc.zipMembers(path, zr, d) }))
+	return nil
+}
+
+// zipMembers scans every member's name, comment and content.
+func (sc *scanner) zipMembers(path string, zr *zip.Reader, d int) {
 	prefix := path + "!"
 	sc.name("", path, zr.Comment, "comment", false)
 	for _, f := range zr.File {
@@ -277,5 +319,4 @@ func (sc *scanner) zip(path string, r io.Reader, d int) error {
 			}
 		}
 	}
-	return nil
 }

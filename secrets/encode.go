@@ -36,11 +36,15 @@ func encodings(f []byte) []encoded {
 		add(EncBase64URL, base64Inner(base64.RawURLEncoding, f, k))
 	}
 	s := string(f)
-	add(EncURL, []byte(url.QueryEscape(s)))
-	add(EncURL, []byte(url.PathEscape(s)))
-	// Userinfo escaping keeps some characters the other two escape.
-	if u := url.UserPassword("u", s).String(); len(u) > 2 {
-		add(EncURL, []byte(u[2:]))
+	if printable(f) {
+		// Binary (a DER key) is not put in URLs; its escaped form would
+		// only triple the longest pattern.
+		add(EncURL, []byte(url.QueryEscape(s)))
+		add(EncURL, []byte(url.PathEscape(s)))
+		// Userinfo escaping keeps some characters the other two escape.
+		if u := url.UserPassword("u", s).String(); len(u) > 2 {
+			add(EncURL, []byte(u[2:]))
+		}
 	}
 	h := hex.EncodeToString(f)
 	add(EncHex, []byte(h))
@@ -74,4 +78,15 @@ func base64Inner(enc *base64.Encoding, v []byte, k int) []byte {
 		return nil
 	}
 	return []byte(s[lo:hi])
+}
+
+// printable is true for text: no control bytes but tab and newlines, valid
+// UTF-8.
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+			return false
+		}
+	}
+	return utf8.Valid(b)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -34,8 +35,19 @@ func fragments(v []byte) []fragment {
 	}
 	// The untrimmed value is not a pattern of its own: the trimmed one is
 	// inside it, and inside every encoding of it too.
-	d.add(FragValue, t)
-	d.text(string(t), 0)
+	if len(t) <= MaxPattern {
+		d.add(FragValue, t)
+	} else {
+		// A copy of a large value (a keystore, a bundle) holds its
+		// start, middle and end: search for those.
+		for _, at := range []int{0, len(t)/2 - valueSlice/2, len(t) - valueSlice} {
+			d.add(FragValue, t[at:at+valueSlice])
+		}
+	}
+	// Lines and keys are a text's; a binary value has none.
+	if printable(t) {
+		d.text(string(t), 0)
+	}
 	slices.SortStableFunc(d.out, func(a, b fragment) int {
 		return slices.Index(fragKinds, a.kind) - slices.Index(fragKinds, b.kind)
 	})
@@ -48,12 +60,12 @@ type deriver struct {
 
 // add records a fragment and reports whether it is one: long enough, and
 // (unless it is the whole value the user named) neither a variable
-// reference nor a rule of dashes.
+// reference, a rule of dashes nor a PEM armour line.
 func (d *deriver) add(kind string, b []byte) bool {
 	if len(b) < minLen(kind, EncRaw) {
 		return false
 	}
-	if kind != FragValue && (placeholder.Match(b) || !informative(b)) {
+	if kind != FragValue && (placeholder.Match(b) || !informative(b) || armour.Match(b)) {
 		return false
 	}
 	d.out = append(d.out, fragment{kind: kind, b: bytes.Clone(b)})
@@ -81,6 +93,11 @@ func (d *deriver) text(t string, nest int) {
 	lines := strings.Split(t, "\n")
 	if len(lines) == 1 {
 		d.line(t, nest)
+		if strings.Contains(t, "-----BEGIN ") && strings.Contains(t, `\n`) {
+			// A PEM key kept on one line with escaped newlines, the way
+			// environment variables and .env files hold them.
+			d.text(strings.ReplaceAll(t, `\n`, "\n"), nest+1)
+		}
 		return
 	}
 	structured := false
@@ -97,7 +114,8 @@ func (d *deriver) text(t string, nest int) {
 				pem.line(l)
 			}
 			structured = true
-		case strings.HasPrefix(l, "-----BEGIN ") && strings.HasSuffix(l, "-----"):
+		case strings.Contains(l, "-----BEGIN ") && strings.HasSuffix(l, "-----"):
+			// Also KEY=-----BEGIN ...: the armour may follow a key.
 			pem = &pemBlock{secret: isKeyLabel(l)}
 			structured = true
 		case l == "" || isComment(l) || isSection(l):
@@ -173,8 +191,11 @@ func (d *deriver) keyValue(key, val string, nest int) bool {
 	}
 	if dec, isB64 := decodeBase64Text(val); isB64 {
 		// docker's "auth" and npm's "_auth" are base64("user:password");
-		// npm's "_password" is base64(password).
-		if _, pw, found := strings.Cut(dec, ":"); found {
+		// npm's "_password" is base64(password); kubeconfig's
+		// client-key-data is base64 of a PEM key.
+		if strings.Contains(dec, "\n") {
+			d.text(strings.TrimSpace(dec), nest+1)
+		} else if _, pw, found := strings.Cut(dec, ":"); found {
 			d.addString(FragUserinfo, pw)
 		} else {
 			d.addString(FragKeyValue, dec)
@@ -188,8 +209,9 @@ func (d *deriver) keyValue(key, val string, nest int) bool {
 func (d *deriver) json(key string, v any, nest int) {
 	switch t := v.(type) {
 	case map[string]any:
-		for k, e := range t {
-			d.json(k, e, nest)
+		keys := slices.Sorted(maps.Keys(t))
+		for _, k := range keys {
+			d.json(k, t[k], nest)
 		}
 	case []any:
 		for _, e := range t {
@@ -286,6 +308,9 @@ func (d *deriver) pem(p *pemBlock) {
 // reference would refuse it.
 var placeholder = regexp.MustCompile(`^(\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|%[A-Za-z_][A-Za-z0-9_]*%|<[^<>]*>)$`)
 
+// armour matches a PEM BEGIN or END line, the same in every PEM file.
+var armour = regexp.MustCompile(`^-----(BEGIN|END) [A-Z0-9 ]+-----$`)
+
 // informative is false for strings with fewer than four distinct bytes or
 // no letter or digit: separators and rules, in files everywhere.
 func informative(b []byte) bool {
@@ -344,7 +369,7 @@ func decodeBase64Text(s string) (string, bool) {
 			continue
 		}
 		for _, c := range b {
-			if c < 0x20 || c > 0x7e {
+			if (c < 0x20 || c > 0x7e) && c != '\n' && c != '\r' && c != '\t' {
 				return "", false
 			}
 		}

@@ -100,6 +100,13 @@ func TestFragments(t *testing.T) {
 			nil, []string{"Jane Q. Public-Longname"}},
 		{"not credential suffixes", "token_url = https://auth.example/token\npassword_file = /run/secrets/pw-file\nkeyserver = hkps://keys.example\n",
 			nil, []string{"https://auth.example/token", "/run/secrets/pw-file", "hkps://keys.example"}},
+		{"PEM key with escaped newlines", "PRIVATE_KEY=\"" + strings.ReplaceAll(ek, "\n", `\n`) + "\"",
+			map[string][]string{FragPEM: {pemLines(ek)[0], pemLines(ek)[1]}}, nil},
+		{"PEM key with escaped newlines, unquoted", "KEY=" + strings.ReplaceAll(ek, "\n", `\n`),
+			map[string][]string{FragPEM: {pemLines(ek)[0], pemLines(ek)[1]}},
+			[]string{"-----BEGIN EC PRIVATE KEY-----", "KEY=-----BEGIN EC PRIVATE KEY-----"}},
+		{"kubeconfig client-key-data", "users:\n- name: ci\n  user:\n    client-key-data: " + base64.StdEncoding.EncodeToString([]byte(ek)) + "\n    token: kube-T0ken-abcdef\n",
+			map[string][]string{FragPEM: {pemLines(ek)[0]}, FragKeyValue: {"kube-T0ken-abcdef", base64.StdEncoding.EncodeToString([]byte(ek))}}, []string{"ci"}},
 		{"variable references", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\npassword = $DB_PASSWORD\nurl = https://u:{{ .Pass }}@h.example\n",
 			nil, []string{"${NPM_TOKEN}", "$DB_PASSWORD", "{{ .Pass }}", "password = $DB_PASSWORD"}},
 		{"rules and separators", "token-one-abc123\n----------------\n================\ntoken-two-def456\n",
@@ -124,6 +131,21 @@ func TestFragments(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLargeValues(t *testing.T) {
+	big := mixedData(100<<10, 11, nil) // binary and text
+	set := NewSet(New("big", big))
+	if set.MaxLen() > MaxPattern || set.Len() > 50 {
+		t.Errorf("100 KiB value: %d patterns, longest %d; want a few, at most %d bytes", set.Len(), set.MaxLen(), MaxPattern)
+	}
+	copyInLayer := append(append([]byte("prefix"), big...), "suffix"...)
+	if ms := set.Find(copyInLayer); len(ms) < 3 {
+		t.Errorf("copy of a large value: %d matches, want its three slices", len(ms))
+	}
+	if ms := set.Find(big[1000 : len(big)-1000]); len(ms) != 1 {
+		t.Errorf("part of a large value: %d matches, want the middle slice", len(ms))
 	}
 }
 

@@ -217,6 +217,8 @@ func TestScanText(t *testing.T) {
 		{"ENV PASSWORD_FILE=/run/secrets/db CHECKSUM=" + lookAlike, nil},
 		{"/bin/sh -c curl -fsSL https://deb.nodesource.com/setup_20.x | bash", nil},
 		{"/bin/sh -c git clone git@github.com:o/r.git", nil},
+		{"/bin/sh -c echo $PW | docker login --password-stdin ghcr.io", nil},
+		{"ENV PASSWORD_HASH=" + lookAlike + " TOKEN_ARN=arn:aws:secretsmanager:eu-west-1:1:secret:x", nil},
 	}
 	for _, tt := range tests {
 		hits := ScanText(tt.text)

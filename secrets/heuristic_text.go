@@ -32,6 +32,8 @@ var heurNotValueSuffixes = map[string]bool{
 	"FILENAME": true, "ENV": true, "VAR": true, "MODE": true, "POLICY": true, "SIZE": true,
 	"HELPER": true, "STORE": true, "PROVIDER": true, "COMMAND": true, "CMD": true, "SCRIPT": true,
 	"VERSION": true, "FORMAT": true, "KIND": true, "SOURCE": true, "PREFIX": true, "SUFFIX": true,
+	"STDIN": true, "PROMPT": true, "FD": true, "HASH": true, "DIGEST": true, "CHECKSUM": true,
+	"SHA": true, "SHA1": true, "SHA256": true, "SHA512": true, "MD5": true, "ARN": true, "REF": true,
 }
 
 // nameTokens splits NPM_AUTH_TOKEN, npmAuthToken and npm.auth-token alike

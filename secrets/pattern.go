@@ -48,7 +48,15 @@ const (
 	// MinValue yields no pattern at all and its id is listed by
 	// Set.Skipped, so callers can warn that it is not guarded.
 	MinValue = 6
+	// MaxPattern is the longest pattern searched for, in any encoding.
+	// A longer value is searched for by three slices of it (start,
+	// middle, end); this bounds the memory of a Set and the bytes a
+	// Redactor may hold back.
+	MaxPattern = 16 << 10
 )
+
+// valueSlice is the length of the slices of a value longer than MaxPattern.
+const valueSlice = 256
 
 // fragKinds orders fragment kinds by how much a report should prefer them
 // when one pattern comes from several kinds of one secret: the most
@@ -89,7 +97,7 @@ func buildPatterns(secs []Secret) (pats []pattern, ids, skipped []string) {
 		}
 		for _, f := range fragments(sec.value) {
 			for _, e := range encodings(f.b) {
-				if len(e.b) < minLen(f.kind, e.enc) {
+				if len(e.b) < minLen(f.kind, e.enc) || len(e.b) > MaxPattern {
 					continue
 				}
 				hit[sec.ID] = true

@@ -131,6 +131,10 @@ func (r *Redactor) emit(flush bool) error {
 	}
 	r.iv, r.out = iv, out
 	r.buf = buf[:copy(buf, buf[hold:])]
+	if cap(r.buf) > 1<<20 && len(r.buf) < 1<<16 {
+		// One large Write must not pin its size for the Redactor's life.
+		r.buf, r.out = append([]byte(nil), r.buf...), nil
+	}
 	r.base += int64(hold)
 	r.supp = supp
 	if len(out) == 0 {

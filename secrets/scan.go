@@ -55,6 +55,12 @@ const (
 	MaxExpansion = 4 << 30
 )
 
+// The limits in force; tests lower them.
+var (
+	zipLimit    int64 = MaxZipBuffer
+	expandLimit int64 = MaxExpansion
+)
+
 // ScanFile scans one file: its name (path), and its bytes, opening nested
 // gzip, bzip2, zstd, tar and zip content by its magic bytes. A nested
 // archive that turns out corrupt is scanned as plain bytes from where it
@@ -110,7 +116,7 @@ var scanners = sync.Pool{New: func() any { return &scanner{} }}
 
 func getScanner(s *Set, fn func(Finding)) *scanner {
 	sc := scanners.Get().(*scanner)
-	sc.set, sc.fn, sc.srcErr, sc.budget, sc.zipBuf = s, fn, nil, MaxExpansion, 0
+	sc.set, sc.fn, sc.srcErr, sc.budget, sc.zipBuf = s, fn, nil, expandLimit, 0
 	return sc
 }
 
@@ -208,8 +214,8 @@ func (sc *scanner) plain(path string, head []byte, r io.Reader, d int) error {
 
 // tar scans the entries of a tar stream; prefix names the archive
 // ("outer.tar!") or is empty for a layer. top is true for a layer, whose
-// read errors are returned; a nested tar that fails is scanned as plain
-// bytes from there.
+// read errors are returned; a nested tar that fails just ends (its caller
+// scans its bytes as they are).
 func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
 	tr := tar.NewReader(r)
 	for {
@@ -221,7 +227,7 @@ func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
 			if top || sc.srcErr != nil {
 				return fmt.Errorf("reading tar: %w", cmp.Or(sc.srcErr, err))
 			}
-			return sc.fallback(strings.TrimSuffix(prefix, "!"), r, d)
+			return nil
 		}
 		p := prefix + sc.set.redactString(hdr.Name)
 		sc.name(prefix, p, hdr.Name, "name", true)
@@ -259,17 +265,9 @@ func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
 			if top || sc.srcErr != nil {
 				return fmt.Errorf("reading %s: %w", p, cmp.Or(sc.srcErr, err))
 			}
-			return sc.fallback(strings.TrimSuffix(prefix, "!"), r, d)
+			return nil
 		}
 	}
-}
-
-// fallback scans the rest of a nested archive that could not be parsed as
-// plain bytes. A nested decoder's error ends it (what could be read was
-// scanned); only the caller's reader failing is an error.
-func (sc *scanner) fallback(path string, r io.Reader, d int) error {
-	_ = sc.plain(path, nil, r, d)
-	return sc.srcErr
 }
 
 var errBudget = errors.New("decompression budget exhausted")

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -58,7 +59,7 @@ func gz(t testing.TB, name string, p []byte) []byte {
 	return b.Bytes()
 }
 
-func makeZip(t *testing.T, files map[string]string, store bool) []byte {
+func makeZip(t testing.TB, files map[string]string, store bool) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
@@ -82,7 +83,7 @@ func makeZip(t *testing.T, files map[string]string, store bool) []byte {
 	return b.Bytes()
 }
 
-func zst(t *testing.T, p []byte) []byte {
+func zst(t testing.TB, p []byte) []byte {
 	t.Helper()
 	e, _ := zstd.NewWriter(nil)
 	return e.EncodeAll(p, nil)
@@ -193,6 +194,7 @@ func TestScanFallback(t *testing.T) {
 		entry{name: "bad.tar", body: "x" + string(badTar)},
 		entry{name: "bad2.tar", body: string(badTar)},
 		entry{name: "truncated.zip", body: string(zipWithoutDirectory)},
+		entry{name: "appended.tar", body: string(makeTar(t, entry{name: "a", body: "x"})) + "trailing " + gitCreds},
 	)
 	got := scanTar(t, set, layer)
 	for _, w := range []string{
@@ -200,6 +202,7 @@ func TestScanFallback(t *testing.T) {
 		"corrupt.gz | content | git/url-password/raw",
 		"bad.tar | content | netrc/line/raw",
 		"truncated.zip | content | aws/key-value/raw",
+		"appended.tar | content | git/value/raw",
 	} {
 		if !slices.Contains(got, w) {
 			t.Errorf("missing finding %q in\n%s", w, strings.Join(got, "\n"))
@@ -264,4 +267,63 @@ func TestScanSourceErrors(t *testing.T) {
 	if err := set.ScanFile("f", failingReader{strings.NewReader("abc")}, func(Finding) {}); err == nil {
 		t.Errorf("ScanFile of a failing reader: no error")
 	}
+}
+
+// TestScanLimits lowers the zip buffer and the decompression budget: a zip
+// over the limit and a stream past the budget are scanned as plain bytes,
+// so a secret stored uncompressed is still found, one deflated is not.
+func TestScanLimits(t *testing.T) {
+	defer func(z, e int64) { zipLimit, expandLimit = z, e }(zipLimit, expandLimit)
+	set := NewSet(fixtureSecrets(t)...)
+	// Text that deflates to more than the lowered limit, in Huffman
+	// blocks (random bytes would be stored as they are).
+	var words []string
+	for i := range 600 {
+		words = append(words, strconv.Itoa(i*7919%1000))
+	}
+	pad := strings.Join(words, " ") + "\n"
+	stored := makeZip(t, map[string]string{"a": pad + awsCreds}, true)
+	deflated := makeZip(t, map[string]string{"a": pad + awsCreds}, false)
+	bomb := gz(t, "", []byte(strings.Repeat("0", 1<<20)+npmrc))
+	layer := makeTar(t,
+		entry{name: "stored.zip", body: string(stored)},
+		entry{name: "deflated.zip", body: string(deflated)},
+		entry{name: "bomb.gz", body: string(bomb)},
+	)
+	zipLimit, expandLimit = 512, 1<<19
+	got := strings.Join(scanTar(t, set, layer), "\n")
+	if !strings.Contains(got, "stored.zip | content | aws/value/raw") {
+		t.Errorf("stored member of a zip over the limit not found:\n%s", got)
+	}
+	if strings.Contains(got, "deflated.zip") || strings.Contains(got, "bomb.gz") {
+		t.Errorf("found past a limit (the limits are not applied?):\n%s", got)
+	}
+	zipLimit, expandLimit = MaxZipBuffer, MaxExpansion
+	got = strings.Join(scanTar(t, set, layer), "\n")
+	for _, w := range []string{"stored.zip!a | content", "deflated.zip!a | content", "bomb.gz | content | npm"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("within the limits, missing %q in:\n%s", w, got)
+		}
+	}
+}
+
+// FuzzScanFile feeds arbitrary bytes, seeded with archives, to ScanFile:
+// it must not panic, fail or lose a secret stored as is after the archive.
+func FuzzScanFile(f *testing.F) {
+	f.Add(gz(f, "n", []byte(npmrc)))
+	f.Add(makeZip(f, map[string]string{"a": npmrc}, false))
+	f.Add(makeTar(f, entry{name: "a", body: npmrc}))
+	f.Add(zst(f, []byte(npmrc)))
+	set := NewSet(New("t", []byte(npmToken)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := append(append([]byte{}, data...), " "+npmToken...)
+		found := false
+		err := set.ScanFile("f", bytes.NewReader(in), func(Finding) { found = true })
+		if err != nil {
+			t.Fatalf("ScanFile: %v", err)
+		}
+		if !found {
+			t.Fatalf("token after %d arbitrary bytes not found", len(data))
+		}
+	})
 }
