@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	is "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/transports/alltransports"
 	"go.podman.io/image/v5/types"
@@ -450,5 +451,77 @@ func TestWriteFormats(t *testing.T) {
 		if !uris[u] && !uris[strings.ReplaceAll(u, "%21", "!")] {
 			t.Errorf("no SARIF result at %s (have %v)", u, uris)
 		}
+	}
+}
+
+// TestSeedsMatrix rebuilds seed 000's five images (a pip.conf with a
+// password in its index URL: COPY; COPY then RUN rm; COPY then RUN pip
+// install && rm; ARG SECRET; BuildKit's secret mount) and checks audit's
+// matrix against the seed's, with the value known and with heuristics only.
+func TestSeedsMatrix(t *testing.T) {
+	const pipConf = "[global]\nindex-url = https://hugo.prudente:My$3cr3tP4$$@private.pip/playlist\ntimeout=60\nextra-index-url = https://pypi.python.org/simple\n"
+	base := []tentry{dirE("etc"), fileE("etc/os-release", "ID=debian\n"), dirE("usr"), dirE("usr/bin"), fileE("usr/bin/python3", "\x7fELF\x02")}
+	pip := []tentry{dirE("root"), dirE("root/.pip"), fileE("root/.pip/pip.conf", pipConf)}
+	installed := []tentry{dirE("usr/lib"), fileE("usr/lib/playlist.py", "print('playlist')\n")}
+	rm := []tentry{dirE("root/.pip"), fileE("root/.pip/.wh.pip.conf", "")}
+	h := func(s ...string) []v1.History {
+		var out []v1.History
+		for _, c := range s {
+			out = append(out, v1.History{CreatedBy: c, EmptyLayer: strings.HasPrefix(c, "ARG ") || strings.HasPrefix(c, "CMD ")})
+		}
+		return out
+	}
+	images := []struct {
+		name string
+		img  testImage
+		row  string
+	}{
+		{"secret:v1", testImage{layers: [][]tentry{base, pip, installed},
+			history: h("ADD rootfs.tar /", "CMD [\"python3\"]", "COPY pip.conf /root/.pip/pip.conf # buildkit", "RUN /bin/sh -c pip install playlist # buildkit")}, "yes no no"},
+		{"secret:v2", testImage{layers: [][]tentry{base, pip, installed, rm},
+			history: h("ADD rootfs.tar /", "COPY pip.conf /root/.pip/pip.conf # buildkit", "RUN /bin/sh -c pip install playlist # buildkit", "RUN /bin/sh -c rm /root/.pip/pip.conf # buildkit")}, "no yes no"},
+		{"secret:v3", testImage{layers: [][]tentry{base, pip, append(append([]tentry{}, installed...), rm...)},
+			history: h("ADD rootfs.tar /", "COPY pip.conf /root/.pip/pip.conf # buildkit", "RUN /bin/sh -c pip install playlist && rm /root/.pip/pip.conf # buildkit")}, "no yes no"},
+		{"secret:v4", testImage{layers: [][]tentry{base, {fileE("generate.sh", "#!/bin/sh\nSECRET=$1\n")}, installed},
+			history: h("ADD rootfs.tar /", "ARG SECRET", "COPY generate.sh /generate.sh # buildkit", "RUN |1 SECRET=My$3cr3tP4$$ /bin/sh -c /generate.sh ${SECRET} && pip install playlist && rm /root/.pip/pip.conf # buildkit")}, "no no yes"},
+		{"secret:v5", testImage{layers: [][]tentry{base, installed},
+			history: h("ADD rootfs.tar /", "RUN /bin/sh -c pip install playlist # buildkit")}, "no no no"},
+	}
+	dir := t.TempDir()
+	var refs []string
+	for i, im := range images {
+		refs = append(refs, writeOCI(t, filepath.Join(dir, fmt.Sprint(i)), "v", im.img))
+	}
+	for _, mode := range []string{"known value", "heuristics only"} {
+		t.Run(mode, func(t *testing.T) {
+			o := Options{Images: refs}
+			if mode == "known value" {
+				o.Secrets = []secrets.Secret{secrets.New("pip.conf", []byte(pipConf))}
+			}
+			rep, err := Audit(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := WriteTable(&b, rep); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(b.String(), "\n")
+			for i, im := range images {
+				// "yes (N)" -> "yes": N differs between the modes.
+				var cols []string
+				for _, f := range strings.Fields(lines[i+1])[1:] {
+					if !strings.HasPrefix(f, "(") {
+						cols = append(cols, f)
+					}
+				}
+				if got := strings.Join(cols, " "); got != im.row {
+					t.Errorf("%s (%s): row %q, want %q\n%s", im.name, refs[i], got, im.row, b.String())
+				}
+			}
+			if strings.Contains(b.String(), "My$3cr3tP4$$") {
+				t.Errorf("the password is in the report:\n%s", b.String())
+			}
+		})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"path"
 	"slices"
+
+	"github.com/hushbuild/hush/secrets"
 )
 
 // resolve turns the layers' raw hits into findings, each runtime or
@@ -62,10 +64,20 @@ func hiddenBy(scans []*layerScan, refs []LayerRef, i int, p string, idx int32) *
 	return nil
 }
 
-// tidy removes repeated findings (a value found whole and line by line, or
-// several times in one file is one finding) and sorts: metadata first by
-// field, then by layer, path, line and rule.
+// fragRank orders a known secret's fragment kinds, the most telling
+// first: when several parts of one secret are in one place, the finding
+// names the best.
+var fragRank = map[string]int{secrets.FragValue: 0, secrets.FragUserinfo: 1, secrets.FragAuthToken: 2,
+	secrets.FragKeyValue: 3, secrets.FragPEM: 4, secrets.FragDER: 5, secrets.FragLine: 6}
+
+// tidy removes repeated findings (one secret found whole, line by line and
+// in its URL password in one file is one finding; so is a value found
+// several times) and sorts: metadata first by field, then by layer, path,
+// line and rule.
 func tidy(in []Finding) []Finding {
+	slices.SortStableFunc(in, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(fragRank[a.Fragment], fragRank[b.Fragment]), cmp.Compare(a.Encoding, b.Encoding))
+	})
 	type fkey struct {
 		loc                                            Location
 		rule, id, frag, enc, detail, path, link, field string
@@ -76,6 +88,9 @@ func tidy(in []Finding) []Finding {
 		li := -1
 		if f.Layer != nil {
 			li = f.Layer.Index
+		}
+		if f.Rule == RuleKnownSecret {
+			return fkey{f.Location, f.Rule, f.SecretID, "", "", f.Detail, f.Path, f.LinkTo, f.Field, li, 0, f.InName}
 		}
 		return fkey{f.Location, f.Rule, f.SecretID, f.Fragment, f.Encoding, f.Detail, f.Path, f.LinkTo, f.Field, li, f.Line, f.InName}
 	}

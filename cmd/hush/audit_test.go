@@ -134,3 +134,14 @@ func TestAuditCLI(t *testing.T) {
 		})
 	}
 }
+
+// A known value too short to search for is named in a warning, never
+// silently ignored.
+func TestAuditCLIShortSecret(t *testing.T) {
+	t.Setenv("HUSH_AUDIT_SHORT", "abc")
+	img := writeAuditImage(t, map[string]string{"a": "b"}, nil, "RUN true")
+	code, _, errOut := runCLI(t, "", "audit", "--secret", "id=short,env=HUSH_AUDIT_SHORT", img)
+	if code != exitOK || !strings.Contains(errOut, `warning: secret "short" is too short`) || strings.Contains(errOut, "abc") {
+		t.Errorf("exit %d, stderr %q: want 0 and a warning naming the id", code, errOut)
+	}
+}
