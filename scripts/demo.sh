@@ -21,7 +21,10 @@ echo "== hush build examples/pip-secret (secrets: pip.conf at /root/.pip/pip.con
   -o "type=oci,dest=$work/oci" \
   "$here/examples/pip-secret"
 
-echo "== is either secret anywhere in the image (every layer, config, history)?"
+echo "== hush audit of the OCI output, with both secrets as known values"
+"$hush" audit --secret "id=pip,src=$work/pip.conf" --secret id=token,env=DEMO_TOKEN "oci:$work/oci"
+
+echo "== independently: is either value in any blob (every layer, config, history)?"
 found=0
 for blob in "$work"/oci/blobs/sha256/*; do
   if (gzip -dc "$blob" 2>/dev/null || cat "$blob") | grep -aqF -e "$pass" -e "$DEMO_TOKEN"; then
