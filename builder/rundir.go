@@ -62,30 +62,31 @@ func ensurePrivateDir(dir string) error {
 	return nil
 }
 
-// procStart reads a process's start time (field 22 of /proc/PID/stat).
-func procStart(pid int) (string, bool) {
+// procStat reads a process's state (field 3 of /proc/PID/stat) and start
+// time (field 22).
+func procStat(pid int) (state byte, start string, ok bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return "", false
+		return 0, "", false
 	}
 	// The command name (field 2) may hold spaces; fields resume after ')'.
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return "", false
+		return 0, "", false
 	}
 	f := strings.Fields(s[i+1:])
 	if len(f) < 20 {
-		return "", false
+		return 0, "", false
 	}
-	return f[19], true
+	return f[0][0], f[19], true
 }
 
 // ownerTag is this process's <pid>-<start>, used for its build directory
 // and as the suffix of its build containers' names.
 func ownerTag() string {
 	pid := os.Getpid()
-	start, _ := procStart(pid)
+	_, start, _ := procStat(pid)
 	return strconv.Itoa(pid) + "-" + start
 }
 
@@ -99,6 +100,9 @@ func ownerAlive(tag string) bool {
 	if err != nil {
 		return false
 	}
-	got, ok := procStart(pid)
-	return ok && got == start
+	// A zombie (exited, not yet reaped by its parent) or dying process
+	// keeps its pid and start time in /proc but holds nothing: its build is
+	// as dead as a reaped one's.
+	state, got, ok := procStat(pid)
+	return ok && got == start && state != 'Z' && state != 'X'
 }
