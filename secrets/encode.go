@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/url"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -45,6 +46,12 @@ func encodings(f []byte) []encoded {
 		if u := url.UserPassword("u", s).String(); len(u) > 2 {
 			add(EncURL, []byte(u[2:]))
 		}
+		// Strict escapers keep fewer bytes than Go's: RFC 3986's
+		// unreserved set (Python's quote(safe="")), and JavaScript's
+		// encodeURIComponent, which also keeps !'()*. A space is %20
+		// in both, a plus %2B.
+		add(EncURL, percentEncode(f, ""))
+		add(EncURL, percentEncode(f, "!'()*"))
 	}
 	h := hex.EncodeToString(f)
 	add(EncHex, []byte(h))
@@ -78,6 +85,23 @@ func base64Inner(enc *base64.Encoding, v []byte, k int) []byte {
 		return nil
 	}
 	return []byte(s[lo:hi])
+}
+
+// percentEncode escapes every byte of b as %XX but RFC 3986's unreserved
+// characters (letters, digits, -._~) and those in keep.
+func percentEncode(b []byte, keep string) []byte {
+	const upper = "0123456789ABCDEF"
+	out := make([]byte, 0, len(b)*3)
+	for _, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c < utf8.RuneSelf && strings.IndexByte(keep, c) >= 0:
+			out = append(out, c)
+		default:
+			out = append(out, '%', upper[c>>4], upper[c&15])
+		}
+	}
+	return out
 }
 
 // printable is true for text: no control bytes but tab and newlines, valid

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"slices"
@@ -40,7 +41,7 @@ func TestBase64Inner(t *testing.T) {
 // TestEncodingsFoundInside finds a secret embedded, with neighbours, in
 // data that a build step encoded as a whole.
 func TestEncodingsFoundInside(t *testing.T) {
-	const pw = "Enc0ded<pass>&word/+?"
+	const pw = "Enc0ded<pass>&word/+? (x)"
 	set := NewSet(New("pw", []byte(pw)))
 	jsonOf := func(s string, html bool) string {
 		var b bytes.Buffer
@@ -65,6 +66,10 @@ func TestEncodingsFoundInside(t *testing.T) {
 		{EncURL, func(p, s string) string { return "https://x/?q=" + url.QueryEscape(p+pw+s) }},
 		{EncURL, func(p, s string) string { return "https://x/" + url.PathEscape(p+pw+s) }},
 		{EncURL, func(p, s string) string { return url.UserPassword("me", p+pw+s).String() + "@host" }},
+		// Python's quote(safe=""), JavaScript's encodeURIComponent: a
+		// space is %20 and a plus %2B, which Go's escapers never give.
+		{EncURL, func(p, s string) string { return "?q=" + strictEscape(p+pw+s, "") }},
+		{EncURL, func(p, s string) string { return "?q=" + strictEscape(p+pw+s, "!'()*") }},
 		{EncJSON, func(p, s string) string { return `{"v":` + jsonOf(p+pw+s, true) + `}` }},
 		{EncJSON, func(p, s string) string { return `{"v":` + jsonOf(p+pw+s, false) + `}` }},
 	}
@@ -117,4 +122,19 @@ func TestEncodingsOnlyWhenDifferent(t *testing.T) {
 			t.Errorf("json form of invalid UTF-8")
 		}
 	}
+}
+
+// strictEscape is percent-encoding as other languages do it, written
+// independently of percentEncode: every byte but letters, digits, -._~ and
+// those in keep.
+func strictEscape(s, keep string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if c < 0x80 && (c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.ContainsRune("-._~"+keep, rune(c))) {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
