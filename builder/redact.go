@@ -2,7 +2,6 @@ package builder
 
 import (
 	"errors"
-
 	"io"
 	"os"
 	"regexp"
@@ -44,18 +43,21 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// ExitCode passes the wrapped error's exit code through.
-func (e *redactedError) ExitCode() int {
-	var ec interface{ ExitCode() int }
-	if errors.As(e.err, &ec) {
-		return ec.ExitCode()
-	}
-	return 1
-}
-
 func redactErr(set *secrets.Set, err error) error {
 	if err == nil || set == nil || set.Len() == 0 {
 		return err
+	}
+	// A finding's place can hold the value itself: a label key or file
+	// name made from it, history's "|1 API_TOKEN=..." prefix of the
+	// instruction that made the layer. Callers print findings one by one.
+	var ge *GuardError
+	if errors.As(err, &ge) {
+		for i := range ge.Findings {
+			f := &ge.Findings[i]
+			for _, s := range []*string{&f.Stage, &f.Instruction, &f.Path, &f.Field} {
+				*s = redactString(set, *s)
+			}
+		}
 	}
 	return &redactedError{msg: redactString(set, err.Error()), err: err}
 }

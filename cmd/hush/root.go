@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/exec"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -71,7 +72,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fmt.Fprintf(stderr, "hush: %s\n", strings.Join(strings.Fields(err.Error()), " "))
 	var ec exitCoder
 	var ue usageError
+	var step *exec.ExitError
 	switch {
+	case errors.As(err, &step):
+		// A RUN step's (or a helper's) exit status also answers
+		// ExitCode(); it must not become hush's, or a step that exits 3
+		// would read as the guard's refusal.
+		return exitFailed
 	case errors.As(err, &ec):
 		return ec.ExitCode()
 	case errors.As(err, &ue), errors.Is(err, builder.ErrInvalidOptions), isCobraUsage(err):
