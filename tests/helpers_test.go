@@ -64,6 +64,19 @@ func (c *canary) find(data []byte) string {
 	return ""
 }
 
+// mask replaces every form of c in s with <canary>, so that the test's own
+// log (which names hush's arguments, --build-arg values among them) never
+// holds the secret: a log kept in /tmp would be residue. c may be nil.
+func (c *canary) mask(s string) string {
+	if c == nil {
+		return s
+	}
+	for _, text := range c.forms {
+		s = strings.ReplaceAll(s, text, "<canary>")
+	}
+	return s
+}
+
 // call is one hush invocation.
 type call struct {
 	args  []string // after "hush"
@@ -99,15 +112,16 @@ func runHush(t *testing.T, c *canary, cl call) result {
 	start := time.Now()
 	err := cmd.Run()
 	r := result{stdout: out.String(), stderr: errb.String()}
+	shown := c.mask(strings.Join(cl.args, " "))
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
 	case errors.As(err, &ee) && ee.Exited():
 		r.code = ee.ExitCode()
 	default:
-		t.Fatalf("hush %s: %v\nstderr:\n%s", strings.Join(cl.args, " "), err, r.stderr)
+		t.Fatalf("hush %s: %v\nstderr:\n%s", shown, err, c.mask(r.stderr))
 	}
-	t.Logf("hush %s: exit %d in %s", strings.Join(cl.args, " "), r.code, time.Since(start).Round(time.Millisecond))
+	t.Logf("hush %s: exit %d in %s", shown, r.code, time.Since(start).Round(time.Millisecond))
 	// Whatever happened, no build container (holding whatever its steps
 	// wrote) may outlive hush.
 	if left := containersLeft(t, suite.root, suite.runRoot); len(left) > 0 {
