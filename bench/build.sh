@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Build benchmark: the same Dockerfiles built by hush and by the buildah CLI
 # at the same library version, in one run, side by side (hyperfine), for a
-# cold build (one clean layer per stage) and a --layers no-op rebuild.
-# Target: hush/buildah <= 1.05 for both. Usage: build.sh HUSH
+# cold build (one clean layer per stage) and a --layers no-op rebuild, the
+# two run in turn so a drift of the machine's speed stays out of the ratio
+# (bench/pairs.py). Target: hush/buildah <= 1.05 for both.
+# Usage: build.sh HUSH   (RUNS=N rounds, default 9)
 set -euo pipefail
 hush=$(realpath "${1:-bin/hush}")
 here=$(cd "$(dirname "$0")/.." && pwd)
-command -v hyperfine >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null; }
+command -v python3 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >/dev/null; }
 
 buildah=$("$here/bench/buildah-cli.sh")
 
@@ -35,23 +37,12 @@ b_common=(--runtime runc --network host --ulimit "nofile=$nofile:$nofile" --ulim
 H="$hush build -q ${store[*]}"
 B="$buildah ${store[*]} build -q ${b_common[*]}"
 
-echo "== cold build (one clean layer per stage)"
-hyperfine -N --warmup 1 --runs "${RUNS:-7}" --export-json "$work/cold.json" \
-  -n hush "$H -t bench-h $ctx" -n buildah "$B -t bench-b $ctx"
+runs=${RUNS:-9}
+echo "== cold build (one clean layer per stage): hush and buildah in turn"
+"$here/bench/pairs.py" "$runs" hush "$H -t bench-h $ctx" buildah "$B -t bench-b $ctx"
 
-echo "== --layers no-op rebuild (cache hit on every step)"
+echo "== --layers no-op rebuild (cache hit on every step): hush and buildah in turn"
 $H --layers -t bench-hl "$ctx" >/dev/null
 $B --layers -t bench-bl "$ctx" >/dev/null
-hyperfine -N --warmup 1 --runs "${RUNS:-7}" --export-json "$work/layers.json" \
-  -n hush "$H --layers -t bench-hl $ctx" -n buildah "$B --layers -t bench-bl $ctx"
-
-ratio() {
-  python3 - "$1" <<'PY'
-import json, sys
-r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
-print("%.3fs vs %.3fs  hush/buildah = %.3f" % (r["hush"], r["buildah"], r["hush"] / r["buildah"]))
-PY
-}
-echo "== summary (medians; target hush/buildah <= 1.05)"
-echo "cold build:       $(ratio "$work/cold.json")"
-echo "--layers no-op:   $(ratio "$work/layers.json")"
+"$here/bench/pairs.py" "$runs" hush "$H --layers -t bench-hl $ctx" buildah "$B --layers -t bench-bl $ctx"
+echo "(target: hush/buildah <= 1.05 for both)"

@@ -2,7 +2,7 @@
 # Commit-guard benchmark: a build that commits a ~400 MB layer with 8
 # secrets, by hush with the guard, hush with the guard switched off (an
 # internal switch for this benchmark only), and the buildah CLI at the same
-# library version, side by side in one run (hyperfine). Target: guard on /
+# library version, in turn in one run (bench/pairs.py). Target: guard on /
 # guard off <= 1.03. Then the scanner's own throughput (go test -bench).
 # Usage: guard.sh HUSH
 set -euo pipefail
@@ -10,7 +10,7 @@ hush=$(realpath "${1:-bin/hush}")
 here=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HUSH_BENCH_CACHE:-/var/tmp/hush-bench}
 mkdir -p "$cache"
-command -v hyperfine >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null; }
+command -v python3 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >/dev/null; }
 buildah=$("$here/bench/buildah-cli.sh")
 
 work=$(mktemp -d "$cache/guard.XXXXXX")
@@ -44,15 +44,9 @@ nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
 H="$hush build -q ${store[*]} ${sec[*]} $ctx"
 B="$buildah ${store[*]} build -q --runtime runc --network host --ulimit nofile=$nofile:$nofile --ulimit nproc=$nproc:$nproc ${bsec[*]} $ctx"
 
-echo "== 400 MB layer, 8 secrets: guard on, guard off, buildah CLI"
-hyperfine -N --warmup 1 --runs "${RUNS:-5}" --export-json "$work/guard.json" \
-  -n guard-on "$H" -n guard-off "env HUSH_BENCH_DISABLE_GUARD=1 $H" -n buildah "$B"
-python3 - "$work/guard.json" <<'PY'
-import json, sys
-r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
-print(f"medians: guard-on {r['guard-on']:.2f}s  guard-off {r['guard-off']:.2f}s  buildah {r['buildah']:.2f}s")
-print(f"guard-on/guard-off = {r['guard-on']/r['guard-off']:.3f} (target <= 1.03)   guard-on/buildah = {r['guard-on']/r['buildah']:.3f}")
-PY
+echo "== 400 MB layer, 8 secrets: guard on, guard off, buildah CLI, in turn"
+"$here/bench/pairs.py" "${RUNS:-5}" guard-on "$H" guard-off "env HUSH_BENCH_DISABLE_GUARD=1 $H" buildah "$B"
+echo "(target: guard-on/guard-off <= 1.03)"
 
 echo "== scanner throughput, 8 secrets, all encodings (target >= 1000 MB/s per core)"
 (cd "$here" && go test -run '^$' -bench 'BenchmarkStream' -benchtime 2s -cpu 1 ./secrets/ | grep -E '^Benchmark')
