@@ -45,7 +45,7 @@ H="$hush build -q ${store[*]} ${sec[*]} $ctx"
 B="$buildah ${store[*]} build -q --runtime runc --network host --ulimit nofile=$nofile:$nofile --ulimit nproc=$nproc:$nproc ${bsec[*]} $ctx"
 
 echo "== 400 MB layer, 8 secrets: guard on, guard off, buildah CLI, in turn"
-"$here/bench/pairs.py" "${RUNS:-5}" guard-on "$H" guard-off "env HUSH_BENCH_DISABLE_GUARD=1 $H" buildah "$B"
+"$here/bench/pairs.py" "${RUNS:-9}" guard-on "$H" guard-off "env HUSH_BENCH_DISABLE_GUARD=1 $H" buildah "$B"
 echo "(target: guard-on/guard-off <= 1.03)"
 
 echo "== scanner throughput, 8 secrets, all encodings (target >= 1000 MB/s per core)"

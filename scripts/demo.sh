@@ -46,4 +46,8 @@ set -e
 cat "$work/leaky.err"
 if [ "$code" != 3 ]; then echo "expected the guard to refuse with exit code 3, got $code"; exit 1; fi
 if grep -qF "$DEMO_TOKEN" "$work/leaky.err"; then echo "the token appeared in hush's output"; exit 1; fi
-echo "refused (exit 3), the token appears nowhere in the output, and nothing is tagged localhost/hush-leaky"
+# An independent reader of the store: skopeo (make demo installs it).
+if skopeo inspect --raw containers-storage:localhost/hush-leaky:latest >/dev/null 2>&1; then
+  echo "an image is tagged localhost/hush-leaky after the refusal"; exit 1
+fi
+echo "refused (exit 3), the token appears nowhere in the output, and skopeo finds nothing tagged localhost/hush-leaky"
