@@ -53,6 +53,11 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.ownDir != "" {
+		if err := writeJournal(p.ownDir, before); err != nil {
+			return nil, err
+		}
+	}
 	var pre *prescan
 	if p.guarded() {
 		pre = startPrescan(p.tmpDir, p.set)
@@ -112,7 +117,8 @@ type plan struct {
 	redactors  map[io.Writer]*secrets.Redactor
 	buildArgs  map[string]string
 	storage    StorageOptions
-	tmpDir     string // on tmpfs; TMPDIR for buildah while it builds
+	ownDir     string // on tmpfs: the journal; "" where there is no tmpfs
+	tmpDir     string // ownDir when the build carries secrets: TMPDIR for buildah
 	stderr     io.Writer
 	undo       []func()
 }
@@ -284,25 +290,30 @@ func (p *plan) locate(o Options) (string, string, error) {
 	return abs, df, nil
 }
 
-// makeTmpDir creates the private tmpfs directory of a build that carries
-// secrets. Others keep buildah's TMPDIR: it also stages every committed
-// layer there, which need not take memory when nothing is secret.
+// makeTmpDir creates the build's private tmpfs directory, which holds its
+// journal (journal.go) and, for a build that carries secrets, is buildah's
+// TMPDIR. Other builds keep buildah's TMPDIR: it also stages every committed
+// layer there, which need not take memory when nothing is secret; and they
+// go on without the directory where there is no tmpfs.
 func (p *plan) makeTmpDir(owner string, sensitive bool) error {
-	if !sensitive {
-		return nil
-	}
 	base, err := tmpfsBase()
-	if err != nil {
-		return err
-	}
-	if err := ensurePrivateDir(base); err != nil {
-		return fmt.Errorf("build directory: %w", err)
+	if err == nil {
+		err = ensurePrivateDir(base)
 	}
 	dir := filepath.Join(base, owner)
-	if err := ensurePrivateDir(dir); err != nil {
+	if err == nil {
+		err = ensurePrivateDir(dir)
+	}
+	if err != nil {
+		if !sensitive {
+			return nil
+		}
 		return fmt.Errorf("build directory: %w", err)
 	}
-	p.tmpDir = dir
+	p.ownDir = dir
+	if sensitive {
+		p.tmpDir = dir
+	}
 	p.undo = append(p.undo, func() { os.RemoveAll(dir) })
 	return nil
 }

@@ -23,13 +23,15 @@ const containerPrefix = "hush-"
 // Swept is what a sweep removed.
 type Swept struct {
 	Containers int // build containers of dead hush processes
+	Images     int // images dead builds committed and never vouched for
 	Processes  int // RUN steps of dead builds still running
 	Dirs       int // tmpfs build directories
 }
 
 // Prune removes what killed hush processes left behind: their RUN steps
 // still running, their build containers (with every file a step wrote,
-// secret copies included) and their tmpfs directories. Every build runs it
+// secret copies included), the images they committed that the guard never
+// vouched for (see journal.go) and their tmpfs directories. Every build runs it
 // first; `hush prune` runs it on demand.
 func Prune(ctx context.Context, o StorageOptions) (Swept, error) {
 	logrus.SetLevel(logrus.WarnLevel)
@@ -44,13 +46,24 @@ func Prune(ctx context.Context, o StorageOptions) (Swept, error) {
 
 func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, error) {
 	var s Swept
+	var dead, live []map[string]bool // the builds' journals
 	if base, err := tmpfsBase(); err == nil {
 		entries, _ := os.ReadDir(base)
 		for _, e := range entries {
-			if !e.IsDir() || ownerAlive(e.Name()) {
+			if !e.IsDir() {
 				continue
 			}
 			dir := filepath.Join(base, e.Name())
+			before, journaled := readJournal(dir)
+			if ownerAlive(e.Name()) {
+				if journaled {
+					live = append(live, before)
+				}
+				continue
+			}
+			if journaled {
+				dead = append(dead, before)
+			}
 			s.Processes += killBundles(ctx, runtime, dir)
 			unmountUnder(dir)
 			if err := os.RemoveAll(dir); err == nil {
@@ -73,7 +86,10 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 		}
 		s.Containers++
 	}
-	return s, nil
+	// After the containers: an image a container uses cannot go.
+	n, err := removeUnvouched(store, dead, live)
+	s.Images += n
+	return s, err
 }
 
 // buildOwner finds the owner tag in a container's name, which buildah

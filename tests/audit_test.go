@@ -82,7 +82,9 @@ func TestAuditHiddenLayer(t *testing.T) {
 	}
 
 	clean, _, _ := buildIn(t, c, contextBuild{
-		dockerfile: "FROM localhost/busybox\nRUN --mount=type=secret,id=pip,target=/root/.pip/pip.conf wc -l /root/.pip/pip.conf\n",
+		// Not the Dockerfile of any other test: a --layers cache hit
+		// would skip the step another test wants to see run.
+		dockerfile: "FROM localhost/busybox\nRUN --mount=type=secret,id=pip,target=/root/.pip/pip.conf grep -c index-url /root/.pip/pip.conf\n",
 		flags:      []string{"--layers", "--secret", secret},
 		tag:        tagFor(t, "-clean"),
 	})

@@ -27,15 +27,24 @@ type running struct {
 
 // startLongBuild starts a build whose step copies the secret into the
 // container's filesystem and its /tmp, prints a marker and sleeps 300 s,
-// and returns once the marker is out.
-func startLongBuild(t *testing.T, c *canary) *running {
+// and returns once the marker is out. With layers, the copy is made by a
+// step of its own, committed (with --layers) as an image before the long
+// step starts: an image no guard has looked at yet.
+func startLongBuild(t *testing.T, c *canary, layers bool) *running {
 	t.Helper()
 	b := &running{out: &syncBuffer{}, marker: "HUSH_E2E_KILL=" + randHex(t, 8)}
 	ctx := tempDir(t)
-	writeFiles(t, ctx, map[string]string{"Dockerfile": "FROM localhost/busybox\nENV " + b.marker + "\n" +
-		`RUN --mount=type=secret,id=s sh -c 'cp /run/secrets/s /leak; cp /run/secrets/s /tmp/leak.tmp; echo "step is running: $((40+2))"; sleep 300'` + "\n"})
-	b.cmd = command(context.Background(), []string{"HUSH_E2E_TOKEN=" + c.value}, suite.hush,
-		build("-t", tagFor(t, ""), "--secret", "id=s,env=HUSH_E2E_TOKEN", ctx)...)
+	dockerfile := "FROM localhost/busybox\nENV " + b.marker + "\n" +
+		`RUN --mount=type=secret,id=s sh -c 'cp /run/secrets/s /leak; cp /run/secrets/s /tmp/leak.tmp; echo "step is running: $((40+2))"; sleep 300'` + "\n"
+	args := []string{"-t", tagFor(t, ""), "--secret", "id=s,env=HUSH_E2E_TOKEN"}
+	if layers {
+		dockerfile = "FROM localhost/busybox\nENV " + b.marker + "\n" +
+			`RUN --mount=type=secret,id=s sh -c 'cp /run/secrets/s /leak; cp /run/secrets/s /tmp/leak.tmp'` + "\n" +
+			`RUN sh -c 'echo "step is running: $((40+2))"; sleep 300'` + "\n"
+		args = append(args, "--layers")
+	}
+	writeFiles(t, ctx, map[string]string{"Dockerfile": dockerfile})
+	b.cmd = command(context.Background(), []string{"HUSH_E2E_TOKEN=" + c.value}, suite.hush, build(append(args, ctx)...)...)
 	b.cmd.Dir, b.cmd.Stdout, b.cmd.Stderr = suite.dir, b.out, b.out
 	b.cmd.WaitDelay = 10 * time.Second // a stray step must not hold Wait on its pipes
 	b.start = time.Now()
@@ -190,15 +199,21 @@ func prune(t *testing.T) {
 // has reaped it and while it is still a zombie (dead, not yet waited for).
 // The zombie case is root only: rootless, the process that owns the build
 // is the user-namespace re-exec, whose parent the test does not control.
+//
+// With --layers, the step that copied the secret is already committed as
+// an image when hush dies: prune must remove that image too.
 func TestKillThenPrune(t *testing.T) {
-	for _, reaped := range []bool{true, false} {
-		t.Run(map[bool]string{true: "reaped", false: "zombie"}[reaped], func(t *testing.T) {
-			if !reaped && suite.user != "" {
+	for _, tc := range []struct {
+		name           string
+		reaped, layers bool
+	}{{"reaped", true, false}, {"zombie", false, false}, {"--layers, leaky step committed", true, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !tc.reaped && suite.user != "" {
 				t.Skip("rootless, the build's owner is the user-namespace re-exec, which the test cannot keep unreaped")
 			}
 			c := newCanary(t)
-			b := startLongBuild(t, c)
-			b.crash(t, c, reaped)
+			b := startLongBuild(t, c, tc.layers)
+			b.crash(t, c, tc.reaped)
 			prune(t)
 			b.assertSwept(t, c)
 		})
@@ -206,10 +221,11 @@ func TestKillThenPrune(t *testing.T) {
 }
 
 // TestKillThenBuild: the next build, of something else and with no
-// secret, sweeps up after the killed one.
+// secret, sweeps up after the killed one (a --layers build, whose leaky
+// step was already an image).
 func TestKillThenBuild(t *testing.T) {
 	c := newCanary(t)
-	b := startLongBuild(t, c)
+	b := startLongBuild(t, c, true)
 	b.crash(t, c, true)
 	buildIn(t, nil, contextBuild{dockerfile: "FROM localhost/busybox\nRUN echo other > /other\n", tag: tagFor(t, "-next")})
 	b.assertSwept(t, c)
@@ -221,7 +237,7 @@ func TestKillSignal(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			c := newCanary(t)
-			b := startLongBuild(t, c)
+			b := startLongBuild(t, c, false)
 			sent := time.Now()
 			if err := syscall.Kill(b.hush, sig); err != nil {
 				t.Fatal(err)

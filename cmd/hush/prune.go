@@ -12,10 +12,11 @@ func newPruneCommand() *cobra.Command {
 	var storage storageFlags
 	cmd := &cobra.Command{
 		Use:   "prune",
-		Short: "Remove what killed hush builds left behind (running steps, build containers, tmpfs copies)",
+		Short: "Remove what killed hush builds left behind (running steps, build containers, unvouched images, tmpfs copies)",
 		Long: `Remove what killed hush builds left behind: RUN steps still running, build
-containers with everything their steps wrote (secret copies included), and
-their tmpfs directories. Every hush build does this first; prune does it now.
+containers with everything their steps wrote (secret copies included), the
+images they committed that the guard never vouched for, and their tmpfs
+directories. Every hush build does this first; prune does it now.
 Builds of live hush processes are never touched.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -23,7 +24,7 @@ Builds of live hush processes are never touched.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %d containers, %d running steps, %d tmpfs directories of dead builds\n", s.Containers, s.Processes, s.Dirs)
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %d containers, %d unvouched images, %d running steps, %d tmpfs directories of dead builds\n", s.Containers, s.Images, s.Processes, s.Dirs)
 			return nil
 		},
 	}
