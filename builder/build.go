@@ -33,7 +33,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 }
 
 func (p *plan) build(ctx context.Context) (*Result, error) {
-	if err := p.checkBuildArgs(); err != nil {
+	if err := p.checkInputs(); err != nil {
 		return nil, err
 	}
 	// buildah and storage log through logrus; keep them to warnings on

@@ -2,6 +2,7 @@ package builder
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"regexp"
@@ -94,9 +95,10 @@ func credentialArgs(args map[string]string) []secrets.Secret {
 	return out
 }
 
-// checkBuildArgs refuses, before anything runs, a --build-arg whose value
-// carries a secret: buildah records build args in the image's history.
-func (p *plan) checkBuildArgs() error {
+// checkInputs refuses, before anything runs, a --build-arg or a --tag that
+// carries a secret: buildah records build args in the image's history, and
+// a tag is written to storage, pushed to registries and to --metadata-file.
+func (p *plan) checkInputs() error {
 	if p.secretSet == nil || p.secretSet.Len() == 0 {
 		return nil
 	}
@@ -106,10 +108,16 @@ func (p *plan) checkBuildArgs() error {
 	}
 	sort.Strings(names)
 	var fs []Finding
-	for _, k := range names {
-		for _, m := range p.secretSet.Find([]byte(p.buildArgs[k])) {
-			fs = append(fs, Finding{Field: "--build-arg " + k, SecretID: m.SecretID, Fragment: m.Fragment, Encoding: m.Encoding})
+	add := func(field string, value string) {
+		for _, m := range p.secretSet.Find([]byte(value)) {
+			fs = append(fs, Finding{Field: field, SecretID: m.SecretID, Fragment: m.Fragment, Encoding: m.Encoding})
 		}
+	}
+	for _, k := range names {
+		add("--build-arg "+k, p.buildArgs[k])
+	}
+	for i, t := range p.tags {
+		add(fmt.Sprintf("--tag number %d", i+1), t) // the tag itself may be the secret
 	}
 	if len(fs) > 0 {
 		return &GuardError{Findings: merge(fs)}

@@ -106,6 +106,16 @@ func TestGuardCorpus(t *testing.T) {
 		before: true,
 		wants:  []want{{id: "tok", field: "--build-arg X", frag: "value", enc: "raw"}},
 	}, {
+		// A CI script that tags with a variable holding the wrong value.
+		name:       "a tag made of the secret",
+		dockerfile: "FROM localhost/busybox\nRUN echo built > /x\n",
+		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			_, flags, env := tokenEnv("tok")(t, c)
+			return nil, append(flags, "-t", "localhost/e2e-tagged:"+c.value), env
+		},
+		before: true,
+		wants:  []want{{id: "tok", field: "--tag number 2", frag: "value", enc: "raw"}},
+	}, {
 		name:       "ENV and LABEL set from a credential-named ARG",
 		dockerfile: "FROM localhost/busybox\nARG API_TOKEN\nENV T=$API_TOKEN\nLABEL org.example.token=$API_TOKEN\nRUN echo configured > /x\n",
 		setup: func(_ *testing.T, c *canary) (map[string]string, []string, []string) {
