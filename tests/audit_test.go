@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // auditReport is the part of `hush audit --format json` the tests read.
@@ -21,11 +22,22 @@ type auditReport struct {
 }
 
 // audit runs hush audit as the mode's user on the suite's store and parses
-// its JSON report; runHush fails the test if c shows in what it printed.
+// its JSON report. It fails the test if c shows in what audit printed, or
+// in a file written since it started anywhere but the store, which holds
+// the leaky image by design (its layer may be young enough to count).
 func audit(t *testing.T, c *canary, wantCode int, args ...string) auditReport {
 	t.Helper()
 	all := append([]string{"audit", "--format", "json", "--root", suite.root, "--runroot", suite.runRoot}, args...)
-	r := runHush(t, c, call{args: all})
+	start := time.Now()
+	r := runHush(t, nil, call{args: all})
+	if form := c.find([]byte(r.stdout + r.stderr)); form != "" {
+		t.Errorf("hush audit printed the secret (%s)", form)
+	}
+	for _, leak := range findResidue(c, start) {
+		if !strings.Contains(leak, suite.root+"/") {
+			t.Errorf("LEAK: %s", leak)
+		}
+	}
 	if r.code != wantCode {
 		t.Fatalf("hush audit: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, wantCode, r.stdout, r.stderr)
 	}
@@ -59,28 +71,9 @@ func (rep auditReport) hasFinding(location, path, id string) bool {
 func TestAuditHiddenLayer(t *testing.T) {
 	c := newCanary(t)
 	conf := pipConf(c)
-	archive := filepath.Join(tempDir(t), "leaky.tar")
-	// The leaky image's layers hold the canary by design: this build alone
-	// is not checked for residue.
-	leaky, _, _ := buildIn(t, nil, contextBuild{
-		dockerfile: "FROM localhost/busybox\nCOPY pip.conf /root/.pip/pip.conf\nRUN wc -l /root/.pip/pip.conf\nRUN rm /root/.pip/pip.conf\n",
-		files:      map[string]string{"pip.conf": conf},
-		flags:      []string{"--layers", "-o", "type=docker,dest=" + archive},
-		tag:        tagFor(t, "-leaky"),
-	})
 	secret := "id=pip,src=" + secretFile(t, "pip.conf", conf)
-
-	for _, ref := range []string{leaky, "docker-archive:" + archive} {
-		rep := audit(t, c, 1, "--secret", secret, ref)
-		if !rep.hasFinding("hidden", "/root/.pip/pip.conf", "pip") {
-			t.Errorf("audit --secret %s: no hidden finding of secret pip at /root/.pip/pip.conf: %+v", ref, rep)
-		}
-		rep = audit(t, c, 1, ref)
-		if !rep.hasFinding("hidden", "/root/.pip/pip.conf", "") {
-			t.Errorf("audit %s (heuristics): no hidden finding at /root/.pip/pip.conf: %+v", ref, rep)
-		}
-	}
-
+	// The clean build first: its residue check would count the leaky
+	// image's young files.
 	clean, _, _ := buildIn(t, c, contextBuild{
 		// Not the Dockerfile of any other test: a --layers cache hit
 		// would skip the step another test wants to see run.
@@ -90,5 +83,30 @@ func TestAuditHiddenLayer(t *testing.T) {
 	})
 	if rep := audit(t, c, 0, "--secret", secret, clean); len(rep.Images) != 1 || len(rep.Images[0].Findings) != 0 {
 		t.Errorf("audit of the RUN --mount build: %+v, want one image and no finding", rep)
+	}
+
+	// The leaky image's layers hold the canary by design: this build alone
+	// is not checked for residue, and the image goes when the test ends.
+	archive := filepath.Join(tempDir(t), "leaky.tar")
+	leaky, _, _ := buildIn(t, nil, contextBuild{
+		dockerfile: "FROM localhost/busybox\nCOPY pip.conf /root/.pip/pip.conf\nRUN wc -l /root/.pip/pip.conf\nRUN rm /root/.pip/pip.conf\n",
+		files:      map[string]string{"pip.conf": conf},
+		flags:      []string{"--layers", "-o", "type=docker,dest=" + archive},
+		tag:        tagFor(t, "-leaky"),
+	})
+	t.Cleanup(func() {
+		if _, err := skopeo(t, true, "delete", storeRef(suite.root, suite.runRoot, leaky)); err != nil {
+			t.Errorf("removing the leaky image: %v", err)
+		}
+	})
+	for _, ref := range []string{leaky, "docker-archive:" + archive} {
+		rep := audit(t, c, 1, "--secret", secret, ref)
+		if !rep.hasFinding("hidden", "/root/.pip/pip.conf", "pip") {
+			t.Errorf("audit --secret %s: no hidden finding of secret pip at /root/.pip/pip.conf: %+v", ref, rep)
+		}
+		rep = audit(t, c, 1, ref)
+		if !rep.hasFinding("hidden", "/root/.pip/pip.conf", "") {
+			t.Errorf("audit %s (heuristics): no hidden finding at /root/.pip/pip.conf: %+v", ref, rep)
+		}
 	}
 }
