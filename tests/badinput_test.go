@@ -70,25 +70,35 @@ func TestUnwritableRoot(t *testing.T) {
 // TestRunFails: a failing step fails the build with exit 1 and takes its
 // container with it.
 func TestRunFails(t *testing.T) {
+	failedStep(t, "FROM localhost/busybox\nRUN --mount=type=secret,id=tok true\nRUN false\n", "RUN false")
+}
+
+// failedStep builds dockerfile, with the canary as secret tok, and checks
+// that a step failed it: exit 1 (not the guard's 3, whatever the step's own
+// status), no image id, a last line "hush: ..." that holds naming, nothing
+// tagged. runHush checks that no container and no canary is left.
+func failedStep(t *testing.T, dockerfile, naming string) result {
+	t.Helper()
 	c := newCanary(t)
 	ctx := tempDir(t)
-	writeFiles(t, ctx, map[string]string{"Dockerfile": "FROM localhost/busybox\nRUN --mount=type=secret,id=tok true\nRUN false\n"})
+	writeFiles(t, ctx, map[string]string{"Dockerfile": dockerfile})
 	tag := tagFor(t, "")
 	r := runHush(t, c, call{
 		args: build("-t", tag, "--secret", "id=tok,env=HUSH_E2E_TOKEN", ctx),
 		env:  []string{"HUSH_E2E_TOKEN=" + c.value},
 	})
 	if r.code != 1 {
-		t.Errorf("exit code = %d, want 1\nstderr:\n%s", r.code, r.stderr)
+		t.Errorf("exit code = %d, want 1 (a RUN step failed; 3 means the guard refused)\nstderr:\n%s", r.code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "hush: ") || !strings.Contains(last, "RUN false") {
-		t.Errorf("last stderr line = %q, want \"hush: ...\" naming the step RUN false", last)
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "hush: ") || !strings.Contains(last, naming) {
+		t.Errorf("last stderr line = %q, want \"hush: ...\" naming %q", last, naming)
 	}
 	if r.stdout != "" {
 		t.Errorf("stdout = %q, want nothing (no image id) from a failed build", r.stdout)
 	}
 	assertClean(t, tag)
+	return r
 }
 
 // assertFailed checks the exit code: want, or when want is 0 any failure
