@@ -20,9 +20,9 @@ import (
 // that appeared since.
 //
 // An image a live hush build may have made is spared: one missing from that
-// build's own journal. Images other tools commit without a name while a
-// hush build with secrets is killed are removed too; that is the price of
-// failing closed, and it applies only to the killed build's lifetime.
+// build's own journal. Images other tools commit without a name during the
+// lifetime of a hush build that is killed are removed too: that is the
+// price of failing closed.
 
 // journalFile is the journal's name inside a build's directory.
 const journalFile = "images-before.json"
@@ -99,23 +99,16 @@ func removeUnvouched(store storage.Store, dead, live []map[string]bool) (int, er
 func unvouched(images []storage.Image, dead, live []map[string]bool) []string {
 	var ids []string
 	for _, img := range images {
-		if len(img.Names) == 0 && newIn(img.ID, dead) && oldInAll(img.ID, live) {
+		// New to some dead build, and no live build may have made it.
+		if len(img.Names) == 0 && !inAll(img.ID, dead) && inAll(img.ID, live) {
 			ids = append(ids, img.ID)
 		}
 	}
 	return ids
 }
 
-func newIn(id string, journals []map[string]bool) bool {
-	for _, before := range journals {
-		if !before[id] {
-			return true
-		}
-	}
-	return false
-}
-
-func oldInAll(id string, journals []map[string]bool) bool {
+// inAll: every journal lists id, so no build among them made it.
+func inAll(id string, journals []map[string]bool) bool {
 	for _, before := range journals {
 		if !before[id] {
 			return false

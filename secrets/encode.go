@@ -95,7 +95,7 @@ func percentEncode(b []byte, keep string) []byte {
 	for _, c := range b {
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			c == '-', c == '.', c == '_', c == '~', c < utf8.RuneSelf && strings.IndexByte(keep, c) >= 0:
+			c == '-', c == '.', c == '_', c == '~', strings.IndexByte(keep, c) >= 0:
 			out = append(out, c)
 		default:
 			out = append(out, '%', upper[c>>4], upper[c&15])
