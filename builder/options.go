@@ -59,6 +59,9 @@ type Options struct {
 	Storage StorageOptions
 	// Runtime is the OCI runtime for RUN. Default: runc if installed, else crun.
 	Runtime string
+	// Isolation of RUN steps (isolation.go). Default: detected, the
+	// strongest mode that works where hush runs.
+	Isolation Isolation
 	// SourceDateEpoch, when set, pins timestamps in the image config,
 	// history and layer contents, for reproducible output.
 	SourceDateEpoch *time.Time
