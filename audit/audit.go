@@ -9,7 +9,8 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/audit/heuristic"
+	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // Audit reads every image in o.Images and reports where a known secret or
@@ -25,9 +26,9 @@ func Audit(ctx context.Context, o Options) (*Report, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	var set *secrets.Set
+	var set *pattern.Set
 	if len(o.Secrets) > 0 {
-		set = secrets.NewSet(o.Secrets...)
+		set = pattern.NewSet(o.Secrets...)
 	}
 	sc := &scanner{set: set, heur: !o.NoHeuristics, redact: newRedactor(set)}
 	srcs := newSources(o)
@@ -153,7 +154,7 @@ func (s *scanner) readLayer(ctx context.Context, h layerHandle, prog *progress) 
 // newRedactor returns what every string of a report goes through: each
 // known value's patterns (fragments, encodings) and what the heuristics
 // recognise become ****.
-func newRedactor(set *secrets.Set) func(string) string {
+func newRedactor(set *pattern.Set) func(string) string {
 	return func(s string) string {
 		if s == "" {
 			return s
@@ -161,6 +162,6 @@ func newRedactor(set *secrets.Set) func(string) string {
 		if set != nil {
 			s = string(set.Redact([]byte(s)))
 		}
-		return secrets.RedactCredentials(s)
+		return heuristic.RedactCredentials(s)
 	}
 }

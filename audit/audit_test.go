@@ -25,6 +25,7 @@ import (
 	"go.podman.io/storage/pkg/reexec"
 
 	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 func TestMain(m *testing.M) {
@@ -127,7 +128,7 @@ func TestAuditOCI(t *testing.T) {
 			t.Errorf("instruction of layer 2 = %q", f.Instruction)
 		case f.Path == "/root/secret.txt" && f.Instruction != "COPY . / # buildkit":
 			t.Errorf("instruction of layer 1 = %q", f.Instruction)
-		case f.Path == "/srv/b64.json" && f.Encoding != secrets.EncBase64:
+		case f.Path == "/srv/b64.json" && f.Encoding != pattern.EncBase64:
 			t.Errorf("b64.json: encoding %q, want base64", f.Encoding)
 		case f.Rule == RuleKnownSecret && f.SecretID != "token":
 			t.Errorf("%s: secret id %q", summary(f), f.SecretID)

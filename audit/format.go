@@ -10,7 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/audit/heuristic"
 )
 
 // Formats Write knows.
@@ -192,7 +192,7 @@ func sarifRules() []sarifRule {
 	rules := []sarifRule{{ID: RuleKnownSecret, Name: "KnownSecret",
 		ShortDescription:     sarifMessage{"A value given with --secret (whole, a fragment, or encoded) is in the image"},
 		DefaultConfiguration: sarifRuleConfig{"error"}}}
-	for _, r := range secrets.HeuristicRules() {
+	for _, r := range heuristic.HeuristicRules() {
 		rules = append(rules, sarifRule{ID: r.ID, Name: r.Name, ShortDescription: sarifMessage{r.Description},
 			DefaultConfiguration: sarifRuleConfig{"error"}})
 	}

@@ -16,7 +16,9 @@ import (
 	"github.com/klauspost/pgzip"
 	"github.com/ulikunitz/xz"
 
-	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/audit/heuristic"
+	"github.com/hushbuild/hush/secrets/archive"
+	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // layerScan is what one pass over a layer leaves: its findings, and the
@@ -45,7 +47,7 @@ type rawHit struct {
 
 // scanner holds what every layer scan shares.
 type scanner struct {
-	set    *secrets.Set // nil when no known values
+	set    *pattern.Set // nil when no known values
 	heur   bool
 	redact func(string) string
 }
@@ -103,7 +105,7 @@ func (s *scanner) scan(ctx context.Context, r io.Reader) (*layerScan, error) {
 	// Content findings by entry path, for hard links to copy.
 	byPath := map[string][]int{}
 	buf := make([]byte, 256<<10)
-	var kd secrets.KeyDetector
+	var kd heuristic.KeyDetector
 	names := map[string]bool{} // name hits already reported, by directory
 	tr := tar.NewReader(cr)
 	for idx := int32(0); ; idx++ {
@@ -175,7 +177,7 @@ func (s *scanner) scan(ctx context.Context, r io.Reader) (*layerScan, error) {
 // known turns a matcher finding into an audit finding at path p. A match
 // in a directory part of the name is reported once per directory, not for
 // every file below it.
-func (s *scanner) known(p string, f secrets.Finding, add func(Finding), names map[string]bool) {
+func (s *scanner) known(p string, f archive.Finding, add func(Finding), names map[string]bool) {
 	out := Finding{Rule: RuleKnownSecret, SecretID: f.SecretID, Fragment: f.Fragment, Encoding: f.Encoding,
 		InName: f.InName, Path: f.Path}
 	if f.Field != "" && f.Field != "content" && f.Field != "name" {
@@ -205,7 +207,7 @@ func (s *scanner) scanNames(p string, hdr *tar.Header, add func(Finding), names 
 	}
 	check := func(text, field string) {
 		for _, m := range s.set.Find([]byte(text)) {
-			s.known(p, secrets.Finding{Path: s.redact(p), InName: true, Field: field, Match: m}, add, names)
+			s.known(p, archive.Finding{Path: s.redact(p), InName: true, Field: field, Match: m}, add, names)
 		}
 	}
 	check(p, "name")
@@ -219,7 +221,7 @@ func (s *scanner) scanNames(p string, hdr *tar.Header, add func(Finding), names 
 func (s *scanner) scanHeader(p string, hdr *tar.Header, add func(Finding), names map[string]bool) {
 	check := func(text, field string) {
 		for _, m := range s.set.Find([]byte(text)) {
-			s.known(p, secrets.Finding{Path: s.redact(p), InName: true, Field: field, Match: m}, add, names)
+			s.known(p, archive.Finding{Path: s.redact(p), InName: true, Field: field, Match: m}, add, names)
 		}
 	}
 	if hdr.Uname != "" {
@@ -238,11 +240,11 @@ func (s *scanner) scanHeader(p string, hdr *tar.Header, add func(Finding), names
 
 // scanFile streams one regular file through everything that looks at
 // content, reading it once.
-func (s *scanner) scanFile(p string, hdr *tar.Header, r io.Reader, buf []byte, kd *secrets.KeyDetector, add func(Finding), names map[string]bool) error {
+func (s *scanner) scanFile(p string, hdr *tar.Header, r io.Reader, buf []byte, kd *heuristic.KeyDetector, add func(Finding), names map[string]bool) error {
 	var cred []byte
-	if s.heur && secrets.CredentialFile(p) {
+	if s.heur && heuristic.CredentialFile(p) {
 		// Small files: read the head once and replay it to the matcher.
-		n := min(hdr.Size, secrets.MaxCredentialFile)
+		n := min(hdr.Size, heuristic.MaxCredentialFile)
 		cred = make([]byte, n)
 		if _, err := io.ReadFull(r, cred); err != nil {
 			return err
@@ -255,7 +257,7 @@ func (s *scanner) scanFile(p string, hdr *tar.Header, r io.Reader, buf []byte, k
 	}
 	if s.set != nil {
 		s.scanHeader(p, hdr, add, names)
-		err := s.set.ScanFile(p, r, func(f secrets.Finding) { s.known(p, f, add, names) })
+		err := archive.ScanFile(s.set, p, r, func(f archive.Finding) { s.known(p, f, add, names) })
 		if err != nil {
 			return err
 		}
@@ -270,7 +272,7 @@ func (s *scanner) scanFile(p string, hdr *tar.Header, r io.Reader, buf []byte, k
 		for _, h := range kd.Hits() {
 			add(Finding{Rule: h.Rule, Detail: h.Detail, Path: s.redact(p)})
 		}
-		for _, h := range secrets.ScanCredentialFile(p, cred) {
+		for _, h := range heuristic.ScanCredentialFile(p, cred) {
 			add(Finding{Rule: h.Rule, Detail: s.redact(h.Detail), Line: h.Line, Path: s.redact(p)})
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/audit/heuristic"
 )
 
 // historyEntry is one entry of an image config's history.
@@ -79,17 +79,17 @@ func (s *scanner) scanMetadata(config, manifest []byte) []Finding {
 			if !s.heur || l.isKey {
 				return
 			}
-			var hits []secrets.Hit
+			var hits []heuristic.Hit
 			switch {
 			case l.owner == "Env":
 				k, v, _ := strings.Cut(l.s, "=")
-				hits = secrets.ScanAssignment("ENV", k, v)
+				hits = heuristic.ScanAssignment("ENV", k, v)
 			case l.owner == "Labels":
-				hits = secrets.ScanAssignment("LABEL", l.key, l.s)
+				hits = heuristic.ScanAssignment("LABEL", l.key, l.s)
 			case l.owner == "annotations":
-				hits = secrets.ScanAssignment("annotation", l.key, l.s)
+				hits = heuristic.ScanAssignment("annotation", l.key, l.s)
 			default:
-				hits = secrets.ScanText(l.s)
+				hits = heuristic.ScanText(l.s)
 			}
 			for _, h := range hits {
 				out = append(out, Finding{Location: Metadata, Rule: h.Rule, Detail: s.redact(h.Detail),

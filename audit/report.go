@@ -64,7 +64,7 @@ const RuleKnownSecret = "known-secret"
 type Report struct {
 	Images []ImageReport `json:"images"`
 	// Skipped lists the ids of known secrets too short to search for
-	// (secrets.MinValue): the audit says nothing about them.
+	// (pattern.MinValue): the audit says nothing about them.
 	Skipped []string `json:"skippedSecrets,omitempty"`
 }
 
@@ -113,7 +113,7 @@ func (r *Report) Findings() int {
 // and of what the heuristics recognise.
 type Finding struct {
 	Location Location `json:"location"`
-	// Rule is RuleKnownSecret or a heuristic rule (secrets.HeuristicRules).
+	// Rule is RuleKnownSecret or a heuristic rule (heuristic.HeuristicRules).
 	Rule string `json:"rule"`
 	// SecretID names the known secret; Fragment and Encoding say which
 	// part of it matched and how it was encoded (from package secrets).

@@ -5,7 +5,7 @@ import (
 	"path"
 	"slices"
 
-	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // resolve turns the layers' raw hits into findings, each runtime or
@@ -67,8 +67,8 @@ func hiddenBy(scans []*layerScan, refs []LayerRef, i int, p string, idx int32) *
 // fragRank orders a known secret's fragment kinds, the most telling
 // first: when several parts of one secret are in one place, the finding
 // names the best.
-var fragRank = map[string]int{secrets.FragValue: 0, secrets.FragUserinfo: 1, secrets.FragAuthToken: 2,
-	secrets.FragKeyValue: 3, secrets.FragPEM: 4, secrets.FragDER: 5, secrets.FragLine: 6}
+var fragRank = map[string]int{pattern.FragValue: 0, pattern.FragUserinfo: 1, pattern.FragAuthToken: 2,
+	pattern.FragKeyValue: 3, pattern.FragPEM: 4, pattern.FragDER: 5, pattern.FragLine: 6}
 
 // tidy removes repeated findings (one secret found whole, line by line and
 // in its URL password in one file is one finding; so is a value found

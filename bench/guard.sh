@@ -49,4 +49,4 @@ echo "== 400 MB layer, 8 secrets: guard on, guard off, buildah CLI, in turn"
 echo "(target: guard-on/guard-off <= 1.03)"
 
 echo "== scanner throughput, 8 secrets, all encodings (target >= 1000 MB/s per core)"
-(cd "$here" && go test -run '^$' -bench 'BenchmarkStream' -benchtime 2s -cpu 1 ./secrets/ | grep -E '^Benchmark')
+(cd "$here" && go test -run '^$' -bench 'BenchmarkStream' -benchtime 2s -cpu 1 ./secrets/pattern/ | grep -E '^Benchmark')

@@ -11,7 +11,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/secrets/pattern"
 	"go.podman.io/buildah/define"
 	"go.podman.io/buildah/imagebuildah"
 	bparse "go.podman.io/buildah/pkg/parse"
@@ -112,9 +112,9 @@ type plan struct {
 	outputs    []Output
 	sys        *types.SystemContext
 	secrets    *delivery
-	secretSet  *secrets.Set // the --secret values' patterns
-	set        *secrets.Set // those plus credential-named build args: guard and redactor
-	redactors  map[io.Writer]*secrets.Redactor
+	secretSet  *pattern.Set // the --secret values' patterns
+	set        *pattern.Set // those plus credential-named build args: guard and redactor
+	redactors  map[io.Writer]*pattern.Redactor
 	buildArgs  map[string]string
 	storage    StorageOptions
 	ownDir     string // on tmpfs: the journal; "" where there is no tmpfs
@@ -161,8 +161,8 @@ func prepare(o Options) (_ *plan, err error) {
 		return nil, err
 	}
 	p.undo = append(p.undo, p.secrets.close)
-	p.secretSet = secrets.NewSet(p.secrets.Loaded()...)
-	p.set = secrets.NewSet(append(p.secrets.Loaded(), credentialArgs(o.BuildArgs)...)...)
+	p.secretSet = pattern.NewSet(p.secrets.Loaded()...)
+	p.set = pattern.NewSet(append(p.secrets.Loaded(), credentialArgs(o.BuildArgs)...)...)
 	p.stderr = p.redact(p.stderr)
 	stdout := p.redact(orDiscard(o.Stdout))
 	owner := ownerTag()

@@ -9,9 +9,10 @@ import (
 	"sync"
 
 	"go.podman.io/storage"
-	"go.podman.io/storage/pkg/archive"
+	storarchive "go.podman.io/storage/pkg/archive"
 
-	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/secrets/archive"
+	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // ExitGuard is the exit code hush uses when the commit guard refuses.
@@ -114,7 +115,7 @@ func takeSnapshot(store storage.Store) (snapshot, error) {
 // every image the build created, and returns the findings. A layer is
 // scanned even if storage already had it (a cache hit, or identical content
 // reused from another build): only its own scan can vouch for it.
-func guard(ctx context.Context, store storage.Store, before snapshot, final string, set *secrets.Set, pre *prescan, workers int) ([]Finding, error) {
+func guard(ctx context.Context, store storage.Store, before snapshot, final string, set *pattern.Set, pre *prescan, workers int) ([]Finding, error) {
 	images, err := store.Images()
 	if err != nil {
 		return nil, fmt.Errorf("listing images: %w", err)
@@ -175,20 +176,20 @@ func guard(ctx context.Context, store storage.Store, before snapshot, final stri
 	return merge(findings), firstErr
 }
 
-func scanLayer(ctx context.Context, store storage.Store, layer string, set *secrets.Set, pre *prescan) ([]secrets.Finding, error) {
+func scanLayer(ctx context.Context, store storage.Store, layer string, set *pattern.Set, pre *prescan) ([]archive.Finding, error) {
 	if l, err := store.Layer(layer); err == nil && l.UncompressedDigest != "" {
 		if fs, ok := pre.lookup(l.UncompressedDigest.String()); ok {
 			return fs, nil
 		}
 	}
-	none := archive.Uncompressed
+	none := storarchive.Uncompressed
 	rc, err := store.Diff("", layer, &storage.DiffOptions{Compression: &none})
 	if err != nil {
 		return nil, fmt.Errorf("reading layer %.12s: %w", layer, err)
 	}
 	defer rc.Close()
-	var out []secrets.Finding
-	err = set.ScanTar(rc, func(f secrets.Finding) { out = append(out, f) })
+	var out []archive.Finding
+	err = archive.ScanTar(set, rc, func(f archive.Finding) { out = append(out, f) })
 	if err != nil {
 		return nil, fmt.Errorf("scanning layer %.12s: %w", layer, err)
 	}

@@ -8,13 +8,13 @@ import (
 
 	"go.podman.io/storage"
 
-	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // scanConfig checks every string in an image's config (env, labels,
 // entrypoint, cmd, onbuild, history) and manifests (annotations), naming
 // each hit by its JSON path.
-func scanConfig(store storage.Store, img storage.Image, set *secrets.Set) []Finding {
+func scanConfig(store storage.Store, img storage.Image, set *pattern.Set) []Finding {
 	var out []Finding
 	add := func(doc string, raw []byte) {
 		var v any

@@ -10,7 +10,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/secrets/archive"
+	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // prescan lets the guard stream with the commit instead of reading each
@@ -23,7 +24,7 @@ import (
 // a layer's result by its uncompressed digest and scans only what prescan
 // missed, so nothing depends on prescan winning any race.
 type prescan struct {
-	set     *secrets.Set
+	set     *pattern.Set
 	file    *os.File // the inotify fd, in Go's poller so Close wakes the reader
 	wg      sync.WaitGroup
 	mu      sync.Mutex
@@ -33,7 +34,7 @@ type prescan struct {
 }
 
 type prescanResult struct {
-	findings []secrets.Finding
+	findings []archive.Finding
 	err      error
 }
 
@@ -72,7 +73,7 @@ func (fl *follower) poke() {
 
 // startPrescan watches dir; it returns nil (and the guard reads layers
 // itself) when inotify is unavailable.
-func startPrescan(dir string, set *secrets.Set) *prescan {
+func startPrescan(dir string, set *pattern.Set) *prescan {
 	if dir == "" {
 		return nil
 	}
@@ -164,7 +165,7 @@ func (p *prescan) follow(dir, path string) {
 		defer p.wg.Done()
 		defer close(fl.done)
 		defer f.Close()
-		fl.res.err = p.set.ScanTar(fl, func(fd secrets.Finding) { fl.res.findings = append(fl.res.findings, fd) })
+		fl.res.err = archive.ScanTar(p.set, fl, func(fd archive.Finding) { fl.res.findings = append(fl.res.findings, fd) })
 		// Drain, so a scan that stopped early (a bad tar) still ends.
 		_, _ = io.Copy(io.Discard, fl)
 	}()
@@ -186,7 +187,7 @@ func (p *prescan) stop() {
 }
 
 // lookup returns prescan's result for a layer's uncompressed digest.
-func (p *prescan) lookup(digest string) ([]secrets.Finding, bool) {
+func (p *prescan) lookup(digest string) ([]archive.Finding, bool) {
 	if p == nil || digest == "" {
 		return nil, false
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // redact wraps w so every secret pattern is replaced before it is written;
@@ -19,11 +20,11 @@ func (p *plan) redact(w io.Writer) io.Writer {
 	if p.set == nil || p.set.Len() == 0 || w == io.Discard {
 		return w
 	}
-	if r, ok := w.(*secrets.Redactor); ok {
+	if r, ok := w.(*pattern.Redactor); ok {
 		return r
 	}
 	if p.redactors == nil {
-		p.redactors = map[io.Writer]*secrets.Redactor{}
+		p.redactors = map[io.Writer]*pattern.Redactor{}
 	}
 	if r, ok := p.redactors[w]; ok {
 		return r
@@ -44,7 +45,7 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-func redactErr(set *secrets.Set, err error) error {
+func redactErr(set *pattern.Set, err error) error {
 	if err == nil || set == nil || set.Len() == 0 {
 		return err
 	}
@@ -63,7 +64,7 @@ func redactErr(set *secrets.Set, err error) error {
 	return &redactedError{msg: redactString(set, err.Error()), err: err}
 }
 
-func redactString(set *secrets.Set, s string) string {
+func redactString(set *pattern.Set, s string) string {
 	var b bytesBuffer
 	r := set.NewRedactor(&b)
 	_, _ = r.Write([]byte(s))

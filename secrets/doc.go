@@ -1,7 +1,7 @@
-// Package secrets holds everything hush knows about build secrets: the
-// --secret and --ssh specs, loading their values into memory, the pattern set
-// derived from each value (fragments and encodings), the streaming matcher,
-// the redacting writer and the layer scanner.
+// Package secrets holds what hush knows about build secrets themselves: the
+// --secret and --ssh specs, loading their values into memory, and the Secret
+// value type. Matching lives in secrets/pattern, scanning layers and nested
+// archives in secrets/archive; audit's heuristics in audit/heuristic.
 //
 // It depends on neither cobra nor buildah's build code, so the commit guard,
 // the audit command and tests share one implementation. A value never appears

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hushbuild/hush/audit"
 	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // auditOptions are `hush audit`'s flags.
@@ -74,7 +75,7 @@ func (o *auditOptions) run(ctx context.Context, images []string, stdout, stderr 
 	rep, err := audit.Audit(ctx, opts)
 	if rep != nil {
 		for _, id := range rep.Skipped {
-			fmt.Fprintf(stderr, "hush: warning: secret %q is too short to search for (under %d bytes)\n", id, secrets.MinValue)
+			fmt.Fprintf(stderr, "hush: warning: secret %q is too short to search for (under %d bytes)\n", id, pattern.MinValue)
 		}
 		if werr := audit.Write(stdout, rep, o.format, version); werr != nil {
 			return werr

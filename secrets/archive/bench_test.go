@@ -1,0 +1,48 @@
+package archive
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/hushbuild/hush/secrets/pattern"
+)
+
+// benchData is pattern's benchmark data, planted with the secrets' values
+// raw and in base64 (the Set's own patterns are not exported).
+func benchData(b *testing.B) (*pattern.Set, []byte) {
+	secs := benchSecrets(b)
+	var plant [][]byte
+	for _, s := range secs {
+		plant = append(plant, s.Value(), []byte(base64.StdEncoding.EncodeToString(s.Value())))
+	}
+	return pattern.NewSet(secs...), mixedData(8<<20, 42, plant)
+}
+
+// BenchmarkScanTar scans a layer of many files of mixed content, a tenth
+// of them gzipped, the way the commit guard does.
+func BenchmarkScanTar(b *testing.B) {
+	set, data := benchData(b)
+	var entries []entry
+	r := rand.New(rand.NewPCG(8, 9))
+	for i := 0; len(data) > 0; i++ {
+		n := min(len(data), 1<<r.IntN(18))
+		e := entry{name: fmt.Sprintf("usr/lib/f%d", i), body: string(data[:n])}
+		if i%10 == 0 {
+			e.name += ".gz"
+			e.body = string(gz(b, "", data[:n]))
+		}
+		entries = append(entries, e)
+		data = data[n:]
+	}
+	layer := makeTar(b, entries...)
+	b.SetBytes(int64(len(layer)))
+	b.ResetTimer()
+	for range b.N {
+		if err := ScanTar(set, bytes.NewReader(layer), func(Finding) {}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,275 @@
+package archive
+
+import (
+	"archive/tar"
+	"bufio"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hushbuild/hush/secrets/pattern"
+)
+
+// Finding is a Match in a layer or file.
+type Finding struct {
+	// Path is the file the match is in, with every pattern occurrence in
+	// it replaced by "****". Members of nested archives are named
+	// outer!inner: "app/deps.tar.gz!pkg/.npmrc". A compressed file
+	// (.gz, .bz2, .zst) is transparent: its content is reported under its
+	// own path.
+	Path string
+	// InName is true when the match is in the name or the link target,
+	// not in the content.
+	InName bool
+	// Field says where the match is: "content", "name", "linkname",
+	// "uname", "gname", "pax KEY" (PAX records and xattrs), "comment"
+	// (zip and gzip comments, gzip's stored name).
+	Field string
+	pattern.Match
+}
+
+// String shows where and what, never the bytes.
+func (f Finding) String() string {
+	return fmt.Sprintf("%s (%s): %s", f.Path, f.Field, f.Match.String())
+}
+
+// GoString redacts %#v the same way.
+func (f Finding) GoString() string { return f.String() }
+
+// Format makes every verb print String.
+func (f Finding) Format(st fmt.State, _ rune) { _, _ = st.Write([]byte(f.String())) }
+
+// Limits of the nested-archive scan. Beyond them, bytes are scanned as they
+// are, without looking inside.
+const (
+	// MaxNesting is how many archive or compression levels are opened
+	// inside a file (a .tar.gz is two).
+	MaxNesting = 4
+	// MaxZipBuffer is how many bytes of zip files may be held in memory at
+	// once: a zip is read from its end, and a layer is a stream.
+	MaxZipBuffer = 64 << 20
+	// MaxExpansion bounds the bytes decompressed for one ScanFile or
+	// ScanTar call, so a decompression bomb costs seconds, not hours.
+	MaxExpansion = 4 << 30
+)
+
+// The limits in force; tests lower them.
+var (
+	zipLimit    int64 = MaxZipBuffer
+	expandLimit int64 = MaxExpansion
+)
+
+// ScanFile scans one file: its name (path), and its bytes, opening nested
+// gzip, bzip2, zstd, tar and zip content by its magic bytes. A nested
+// archive that turns out corrupt is scanned as plain bytes from where it
+// failed; only errors reading r are returned.
+func ScanFile(s *pattern.Set, path string, r io.Reader, fn func(Finding)) error {
+	if s.Len() == 0 {
+		return nil
+	}
+	sc := getScanner(s, fn)
+	defer putScanner(sc)
+	sc.name("", s.RedactString(path), path, "name", true)
+	if err := sc.content(s.RedactString(path), sc.source(r), 0); err != nil {
+		return fmt.Errorf("scanning %s: %w", s.RedactString(path), err)
+	}
+	return nil
+}
+
+// ScanTar scans an uncompressed layer tar stream: every entry's name, link
+// target, user and group names and PAX records (xattrs included), and every
+// regular file's content through ScanFile's nested-archive logic. Errors
+// reading r, or a malformed layer, are returned.
+func ScanTar(s *pattern.Set, r io.Reader, fn func(Finding)) error {
+	if s.Len() == 0 {
+		return nil
+	}
+	sc := getScanner(s, fn)
+	defer putScanner(sc)
+	return sc.tar("", sc.source(r), 0, true)
+}
+
+// scanner is the state of one ScanFile or ScanTar call. Level d holds what
+// the content of nesting level d needs; a level is busy only while its
+// content is read, so one of each per level is enough.
+type scanner struct {
+	set    *pattern.Set
+	fn     func(Finding)
+	srcErr error // first error reading the caller's reader
+	budget int64 // bytes that may still be decompressed
+	zipBuf int64 // bytes of zip held in memory
+	seen   map[string]bool
+	member srcReader // the current layer member, as a source
+
+	bufs    [MaxNesting + 1][]byte
+	bufrs   [MaxNesting + 1]*bufio.Reader
+	flates  [MaxNesting + 1]io.ReadCloser
+	streams [MaxNesting + 1]*pattern.Stream // report under paths[d]
+	paths   [MaxNesting + 1]string
+}
+
+// scanners keeps the buffers (256 KiB a level) across calls; the guard
+// scans layers in parallel and ScanFile may be called per file.
+var scanners = sync.Pool{New: func() any { return &scanner{} }}
+
+func getScanner(s *pattern.Set, fn func(Finding)) *scanner {
+	sc := scanners.Get().(*scanner)
+	sc.set, sc.fn, sc.srcErr, sc.budget, sc.zipBuf = s, fn, nil, expandLimit, 0
+	return sc
+}
+
+// putScanner drops everything tied to the call: the Set (Streams are made
+// from it), the callback, the readers.
+func putScanner(sc *scanner) {
+	sc.set, sc.fn, sc.seen, sc.member = nil, nil, nil, srcReader{}
+	sc.streams, sc.paths = [MaxNesting + 1]*pattern.Stream{}, [MaxNesting + 1]string{}
+	for _, b := range sc.bufrs {
+		if b != nil {
+			b.Reset(nil)
+		}
+	}
+	scanners.Put(sc)
+}
+
+// stream returns level d's Stream, reset, reporting under path through
+// sc.fn as it is when a match is found.
+func (sc *scanner) stream(d int, path string) *pattern.Stream {
+	sc.paths[d] = path
+	if sc.streams[d] == nil {
+		sc.streams[d] = sc.set.NewStream(func(m pattern.Match) { sc.fn(Finding{Path: sc.paths[d], Field: "content", Match: m}) })
+	} else {
+		sc.streams[d].Reset()
+	}
+	return sc.streams[d]
+}
+
+// buf is the read buffer of nesting level d.
+func (sc *scanner) buf(d int) []byte {
+	if sc.bufs[d] == nil {
+		sc.bufs[d] = make([]byte, 256<<10)
+	}
+	return sc.bufs[d]
+}
+
+// source wraps the caller's reader so its errors, unlike a nested
+// archive's, are told apart and returned.
+func (sc *scanner) source(r io.Reader) io.Reader { return &srcReader{r: r, sc: sc} }
+
+type srcReader struct {
+	r  io.Reader
+	sc *scanner
+}
+
+func (s *srcReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && s.sc.srcErr == nil {
+		s.sc.srcErr = err
+	}
+	return n, err
+}
+
+// name reports the matches in a name-like string of an entry. Hits on a
+// directory part of a path are reported once per directory (within one
+// archive, the scope), not once per file below it.
+func (sc *scanner) name(scope, path, text, field string, inName bool) {
+	for _, m := range sc.set.Find([]byte(text)) {
+		if inName {
+			end := int(m.Offset) + m.Length
+			if i := strings.IndexByte(text[end:], '/'); i >= 0 {
+				key := scope + "\x00" + text[:end+i] + "\x00" + m.SecretID + "\x00" + m.Fragment + "\x00" + m.Encoding
+				if sc.seen[key] {
+					continue
+				}
+				if sc.seen == nil {
+					sc.seen = map[string]bool{}
+				}
+				sc.seen[key] = true
+			}
+		}
+		sc.fn(Finding{Path: path, InName: inName, Field: field, Match: m})
+	}
+}
+
+// plain scans r's bytes as they are, after head (already read from r).
+func (sc *scanner) plain(path string, head []byte, r io.Reader, d int) error {
+	st := sc.stream(d, path)
+	_, _ = st.Write(head)
+	if r == nil {
+		return nil
+	}
+	buf := sc.buf(d)
+	for {
+		n, err := r.Read(buf)
+		_, _ = st.Write(buf[:n])
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// tar scans the entries of a tar stream; prefix names the archive
+// ("outer.tar!") or is empty for a layer. top is true for a layer, whose
+// read errors are returned; a nested tar that fails just ends (its caller
+// scans its bytes as they are).
+func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
+	tr := tar.NewReader(r)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			if top || sc.srcErr != nil {
+				return fmt.Errorf("reading tar: %w", cmp.Or(sc.srcErr, err))
+			}
+			return nil
+		}
+		p := prefix + sc.set.RedactString(hdr.Name)
+		sc.name(prefix, p, hdr.Name, "name", true)
+		if hdr.Linkname != "" {
+			sc.name(prefix, p, hdr.Linkname, "linkname", true)
+		}
+		sc.name(prefix, p, hdr.Uname, "uname", false)
+		sc.name(prefix, p, hdr.Gname, "gname", false)
+		keys := make([]string, 0, len(hdr.PAXRecords))
+		for k := range hdr.PAXRecords {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			switch k {
+			case "path", "linkpath", "uname", "gname":
+				continue // the fields above
+			}
+			field := "pax " + sc.set.RedactString(k)
+			sc.name(prefix, p, k, field, false)
+			sc.name(prefix, p, hdr.PAXRecords[k], field, false)
+		}
+		switch hdr.Typeflag {
+		case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont, '\x00':
+		default:
+			continue
+		}
+		var body io.Reader = tr
+		if top {
+			// A layer's member cut short is the layer's error.
+			sc.member = srcReader{r: tr, sc: sc}
+			body = &sc.member
+		}
+		if err := sc.content(p, body, d); err != nil {
+			if top || sc.srcErr != nil {
+				return fmt.Errorf("reading %s: %w", p, cmp.Or(sc.srcErr, err))
+			}
+			return nil
+		}
+	}
+}
+
+var errBudget = errors.New("decompression budget exhausted")

@@ -1,0 +1,5 @@
+package pattern
+
+import "fmt"
+
+func sprintf(verb string, v any) string { return fmt.Sprintf(verb, v) }
