@@ -209,6 +209,7 @@ func prepare(o Options) (_ *plan, err error) {
 		SystemContext:           p.sys,
 		NamespaceOptions:        ns,
 		ConfigureNetwork:        netPolicy,
+		NetworkInterface:        noNetwork{},
 		TransientRunMounts:      p.secrets.runMounts,
 		SourceDateEpoch:         o.SourceDateEpoch,
 		RewriteTimestamp:        o.SourceDateEpoch != nil,
