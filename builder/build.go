@@ -224,6 +224,9 @@ func prepare(o Options) (_ *plan, err error) {
 			IdentityLabel: types.OptionalBoolFalse,
 		},
 	}
+	if err := p.applyDocker(o.DockerOptions); err != nil {
+		return nil, err
+	}
 	if o.Quiet {
 		p.opts.ReportWriter = io.Discard
 		p.opts.Out = io.Discard

@@ -67,6 +67,8 @@ type Options struct {
 	SourceDateEpoch *time.Time
 	// Quiet suppresses step announcements and RUN output.
 	Quiet bool
+	// DockerOptions are further docker buildx flags (dockerflags.go).
+	DockerOptions
 	// Stdout receives step output; Stderr receives progress and warnings.
 	// Default: io.Discard.
 	Stdout, Stderr io.Writer

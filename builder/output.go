@@ -22,9 +22,9 @@ import (
 func checkOutputs(outs []Output, tags []string) ([]Output, error) {
 	for i, o := range outs {
 		switch o.Type {
-		case OutputOCI, OutputDocker:
-			if o.Dest == "" {
-				return nil, fmt.Errorf("output type=%s: dest is required", o.Type)
+		case OutputOCI, OutputDocker, OutputLocal, OutputTar:
+			if o.Dest == "" || o.Dest == "-" {
+				return nil, fmt.Errorf("output type=%s: dest=PATH is required (stdout is not supported)", o.Type)
 			}
 			abs, err := filepath.Abs(o.Dest)
 			if err != nil {
@@ -39,7 +39,7 @@ func checkOutputs(outs []Output, tags []string) ([]Output, error) {
 				return nil, fmt.Errorf("output type=registry: needs at least one --tag naming the registry")
 			}
 		default:
-			return nil, fmt.Errorf("output type %q: want oci, docker or registry", o.Type)
+			return nil, fmt.Errorf("output type %q: want oci, docker, local, tar or registry", o.Type)
 		}
 	}
 	return outs, nil
@@ -81,6 +81,8 @@ func finish(ctx context.Context, store storage.Store, id string, p *plan) (_ *Re
 			err = exportOCI(ctx, src, o.Dest, name, p)
 		case OutputDocker:
 			err = exportDocker(ctx, src, o.Dest, name, p)
+		case OutputLocal, OutputTar:
+			err = exportFS(store, id, o)
 		}
 		if err != nil {
 			return nil, err

@@ -23,6 +23,7 @@ type buildOptions struct {
 	sourceDateEpoch                                string
 	noCache, pull, quiet, layers, push, tlsVerify  bool
 	storage                                        storageFlags
+	docker                                         dockerFlags
 }
 
 func newBuildCommand() *cobra.Command {
@@ -58,10 +59,11 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.StringVar(&o.authFile, "authfile", "", "registry credentials file (default: containers auth.json, then ~/.docker/config.json)")
 	f.StringArrayVar(&o.secrets, "secret", nil, "secret: id=ID[,src=PATH|env=VAR][,type=file|env][,target=PATH,mode=,uid=,gid=] (repeatable)")
 	f.StringArrayVar(&o.ssh, "ssh", nil, "SSH agent or keys for RUN --mount=type=ssh: default or ID=PATH[,PATH] (repeatable)")
-	f.StringArrayVarP(&o.outputs, "output", "o", nil, "extra output: type=oci,dest=DIR | type=docker,dest=FILE.tar | type=registry (repeatable)")
+	f.StringArrayVarP(&o.outputs, "output", "o", nil, "extra output: type=oci,dest=DIR | type=docker,dest=FILE.tar | type=local,dest=DIR | type=tar,dest=FILE | type=registry (repeatable)")
 	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"), "Unix time to pin image timestamps to (default $SOURCE_DATE_EPOCH)")
 	f.StringVar(&o.runtime, "runtime", os.Getenv("BUILDAH_RUNTIME"), "OCI runtime for RUN (default: runc, else crun)")
 	o.storage.register(cmd)
+	o.docker.register(cmd)
 	return cmd
 }
 
@@ -127,6 +129,9 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 		}
 		opts.Secrets = append(opts.Secrets, sp)
 	}
+	if opts.DockerOptions, err = o.docker.options(); err != nil {
+		return opts, err
+	}
 	if opts.Outputs, err = parseOutputs(o.outputs, o.push); err != nil {
 		return opts, err
 	}
@@ -165,6 +170,9 @@ func parseOutputs(in []string, push bool) ([]builder.Output, error) {
 	var outs []builder.Output
 	for _, s := range in {
 		var out builder.Output
+		if !strings.Contains(s, "=") {
+			s = "type=local,dest=" + s // docker: -o DIR
+		}
 		for _, field := range strings.Split(s, ",") {
 			k, v, _ := strings.Cut(field, "=")
 			switch k {

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hushbuild/hush/builder"
+)
+
+// dockerFlags are the further `docker buildx build` flags CI pipelines pass
+// (docs/docker-flags.md says what hush does with each).
+type dockerFlags struct {
+	buildContexts, addHosts, ulimits, annotations, noCacheFilter []string
+	shmSize, provenance, sbom                                    string
+}
+
+func (d *dockerFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&d.buildContexts, "build-context", nil, "extra named context NAME=DIR or NAME=docker-image://REF (repeatable)")
+	f.StringArrayVar(&d.addHosts, "add-host", nil, "HOST:IP line for RUN steps' /etc/hosts (repeatable)")
+	f.StringArrayVar(&d.ulimits, "ulimit", nil, "resource limit for RUN steps NAME=SOFT[:HARD], e.g. nofile=1024:2048 (repeatable)")
+	f.StringVar(&d.shmSize, "shm-size", "", "size of RUN steps' /dev/shm, e.g. 128m (default 64m)")
+	f.StringArrayVar(&d.annotations, "annotation", nil, "image manifest annotation KEY=VALUE (repeatable)")
+	f.StringArrayVar(&d.noCacheFilter, "no-cache-filter", nil, "stage not to take from a cache (repeatable; with --layers, no stage is)")
+	f.StringVar(&d.provenance, "provenance", "", "only false is accepted: hush writes no attestations")
+	f.StringVar(&d.sbom, "sbom", "", "only false is accepted: hush writes no attestations")
+	// docker takes a bare --provenance or --sbom as true.
+	f.Lookup("provenance").NoOptDefVal = "true"
+	f.Lookup("sbom").NoOptDefVal = "true"
+}
+
+func (d *dockerFlags) options() (builder.DockerOptions, error) {
+	o := builder.DockerOptions{
+		AddHosts: d.addHosts, Ulimits: d.ulimits, ShmSize: d.shmSize,
+		Annotations: d.annotations, NoCacheFilter: splitList(d.noCacheFilter),
+	}
+	for _, a := range []struct{ flag, v string }{{"provenance", d.provenance}, {"sbom", d.sbom}} {
+		if a.v != "" && a.v != "false" && a.v != "0" {
+			return o, fmt.Errorf("--%s=%s: attestations are not supported; drop the flag or pass --%s=false", a.flag, a.v, a.flag)
+		}
+	}
+	for _, bc := range d.buildContexts {
+		name, value, ok := strings.Cut(bc, "=")
+		if !ok || name == "" || value == "" {
+			return o, fmt.Errorf("--build-context %q: want NAME=DIR or NAME=docker-image://REF", bc)
+		}
+		if o.BuildContexts == nil {
+			o.BuildContexts = map[string]string{}
+		}
+		if _, dup := o.BuildContexts[name]; dup {
+			return o, fmt.Errorf("--build-context: name %q given twice", name)
+		}
+		o.BuildContexts[name] = value
+	}
+	return o, nil
+}
+
+// splitList accepts both repeated flags and docker's comma lists.
+func splitList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		for _, v := range strings.Split(s, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
