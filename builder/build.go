@@ -224,7 +224,7 @@ func prepare(o Options) (_ *plan, err error) {
 			IdentityLabel: types.OptionalBoolFalse,
 		},
 	}
-	if err := p.applyDocker(o.DockerOptions); err != nil {
+	if err := p.applyDocker(o); err != nil {
 		return nil, err
 	}
 	if o.Quiet {

@@ -30,10 +30,24 @@ type DockerOptions struct {
 	Annotations []string
 	// NoCacheFilter names stages that must not be taken from a cache.
 	NoCacheFilter []string
+	// Load puts the image into the local Docker daemon under every tag
+	// (load.go), as docker's --load. Needs at least one tag.
+	Load bool
 }
 
 // applyDocker checks o's docker options and sets them on buildah's.
-func (p *plan) applyDocker(o DockerOptions) error {
+func (p *plan) applyDocker(opts Options) error {
+	o := opts.DockerOptions
+	if o.Load {
+		if len(opts.Tags) == 0 {
+			return fmt.Errorf("--load: needs a --tag to name the image in the Docker daemon")
+		}
+		names, err := dockerNames(opts.Tags)
+		if err != nil {
+			return err
+		}
+		p.outputs = append(p.outputs, Output{Type: OutputLoad, names: names})
+	}
 	if len(o.BuildContexts) > 0 {
 		p.opts.AdditionalBuildContexts = map[string]*define.AdditionalBuildContext{}
 		names := make([]string, 0, len(o.BuildContexts))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hushbuild/hush/secrets"
+	"go.podman.io/image/v5/docker/reference"
 )
 
 // Options describe one build. The zero value of every field is the sensible
@@ -92,8 +93,11 @@ const (
 // Output is one -o destination.
 type Output struct {
 	Type OutputType
-	// Dest is a directory (oci) or file (docker). Unused for registry.
+	// Dest is a directory (oci, local) or file (docker, tar). Unused for
+	// registry.
 	Dest string
+
+	names []reference.NamedTagged // load: the tags as docker names them
 }
 
 // Result is what a successful build produced.

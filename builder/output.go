@@ -83,6 +83,8 @@ func finish(ctx context.Context, store storage.Store, id string, p *plan) (_ *Re
 			err = exportDocker(ctx, src, o.Dest, name, p)
 		case OutputLocal, OutputTar:
 			err = exportFS(store, id, o)
+		case OutputLoad:
+			err = loadDaemon(ctx, src, o.names, p)
 		}
 		if err != nil {
 			return nil, err

@@ -135,6 +135,7 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 	if opts.Outputs, err = parseOutputs(o.outputs, o.push); err != nil {
 		return opts, err
 	}
+	opts.Outputs, opts.Load = loadOutputs(opts.Outputs, opts.Load)
 	if o.sourceDateEpoch != "" {
 		var sec int64
 		if _, err := fmt.Sscanf(o.sourceDateEpoch, "%d", &sec); err != nil || sec < 0 {

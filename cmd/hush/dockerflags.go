@@ -14,6 +14,7 @@ import (
 type dockerFlags struct {
 	buildContexts, addHosts, ulimits, annotations, noCacheFilter []string
 	shmSize, provenance, sbom                                    string
+	load                                                         bool
 }
 
 func (d *dockerFlags) register(cmd *cobra.Command) {
@@ -24,6 +25,7 @@ func (d *dockerFlags) register(cmd *cobra.Command) {
 	f.StringVar(&d.shmSize, "shm-size", "", "size of RUN steps' /dev/shm, e.g. 128m (default 64m)")
 	f.StringArrayVar(&d.annotations, "annotation", nil, "image manifest annotation KEY=VALUE (repeatable)")
 	f.StringArrayVar(&d.noCacheFilter, "no-cache-filter", nil, "stage not to take from a cache (repeatable; with --layers, no stage is)")
+	f.BoolVar(&d.load, "load", false, "also put the image into the local Docker daemon ($DOCKER_HOST), as -o type=docker without dest")
 	f.StringVar(&d.provenance, "provenance", "", "only false is accepted: hush writes no attestations")
 	f.StringVar(&d.sbom, "sbom", "", "only false is accepted: hush writes no attestations")
 	// docker takes a bare --provenance or --sbom as true.
@@ -35,6 +37,7 @@ func (d *dockerFlags) options() (builder.DockerOptions, error) {
 	o := builder.DockerOptions{
 		AddHosts: d.addHosts, Ulimits: d.ulimits, ShmSize: d.shmSize,
 		Annotations: d.annotations, NoCacheFilter: splitList(d.noCacheFilter),
+		Load: d.load,
 	}
 	for _, a := range []struct{ flag, v string }{{"provenance", d.provenance}, {"sbom", d.sbom}} {
 		if a.v != "" && a.v != "false" && a.v != "0" {
@@ -68,4 +71,18 @@ func splitList(in []string) []string {
 		}
 	}
 	return out
+}
+
+// loadOutputs turns docker's -o type=docker without dest (its --load) into
+// Load.
+func loadOutputs(outs []builder.Output, load bool) ([]builder.Output, bool) {
+	kept := outs[:0]
+	for _, o := range outs {
+		if o.Type == builder.OutputDocker && o.Dest == "" {
+			load = true
+			continue
+		}
+		kept = append(kept, o)
+	}
+	return kept, load
 }

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Skaffold's custom builder contract, met by hush (docs/ci/README.md).
+# Skaffold sets IMAGE (the full name:tag to build), PUSH_IMAGE (true when it
+# wants the image in a registry), BUILD_CONTEXT (the artifact's directory)
+# and PLATFORMS; afterwards it reads the image's digest from the registry
+# (PUSH_IMAGE=true) or from the local Docker daemon. Extra arguments go to
+# hush build (e.g. --cache-from, --secret). tests/contracts_test.go runs
+# this very file.
+set -eu
+case "${PUSH_IMAGE:-false}" in
+  true) out=--push ;;
+  *) out=--load ;;
+esac
+case "${PLATFORMS:-}" in
+  *,*) echo "skaffold-build.sh: hush builds for the host platform only, not $PLATFORMS" >&2; exit 2 ;;
+  "") set -- "$@" ;;
+  *) set -- --platform "$PLATFORMS" "$@" ;;
+esac
+exec "${HUSH:-hush}" build -t "$IMAGE" "$out" "$@" "$BUILD_CONTEXT"
