@@ -77,7 +77,11 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	return finish(ctx, store, id, p)
+	res, err := finish(ctx, store, id, p)
+	if err == nil {
+		p.cache.export(ctx, store, before, id, p)
+	}
+	return res, err
 }
 
 // ErrInvalidOptions wraps every error found in Options before the build
@@ -120,6 +124,7 @@ type plan struct {
 	ownDir     string // on tmpfs: the journal; "" where there is no tmpfs
 	tmpDir     string // ownDir when the build carries secrets: TMPDIR for buildah
 	stderr     io.Writer
+	cache      *registryCache // --cache-to/--cache-from (cache.go)
 	undo       []func()
 }
 

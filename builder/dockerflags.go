@@ -30,6 +30,11 @@ type DockerOptions struct {
 	Annotations []string
 	// NoCacheFilter names stages that must not be taken from a cache.
 	NoCacheFilter []string
+	// CacheTo and CacheFrom are registry caches for --layers builds
+	// (cache.go): --cache-to type=registry,ref=REF[,mode=min|max] and
+	// --cache-from type=registry,ref=REF.
+	CacheTo   []CacheExport
+	CacheFrom []string
 	// Load puts the image into the local Docker daemon under every tag
 	// (load.go), as docker's --load. Needs at least one tag.
 	Load bool
@@ -69,6 +74,9 @@ func (p *plan) applyDocker(opts Options) error {
 			return err
 		}
 		p.opts.CommonBuildOpts.AddHost = append(p.opts.CommonBuildOpts.AddHost, line)
+	}
+	if err := p.applyCache(o); err != nil {
+		return err
 	}
 	ul, err := mergeUlimits(p.opts.CommonBuildOpts.Ulimit, o.Ulimits)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 // (docs/docker-flags.md says what hush does with each).
 type dockerFlags struct {
 	buildContexts, addHosts, ulimits, annotations, noCacheFilter []string
+	cacheTo, cacheFrom                                           []string
 	shmSize, provenance, sbom                                    string
 	load                                                         bool
 }
@@ -25,6 +26,8 @@ func (d *dockerFlags) register(cmd *cobra.Command) {
 	f.StringVar(&d.shmSize, "shm-size", "", "size of RUN steps' /dev/shm, e.g. 128m (default 64m)")
 	f.StringArrayVar(&d.annotations, "annotation", nil, "image manifest annotation KEY=VALUE (repeatable)")
 	f.StringArrayVar(&d.noCacheFilter, "no-cache-filter", nil, "stage not to take from a cache (repeatable; with --layers, no stage is)")
+	f.StringArrayVar(&d.cacheTo, "cache-to", nil, "registry cache to export (with --layers): type=registry,ref=REPO[,mode=min|max] or REPO (repeatable)")
+	f.StringArrayVar(&d.cacheFrom, "cache-from", nil, "registry cache to use (with --layers): type=registry,ref=REPO or REPO (repeatable)")
 	f.BoolVar(&d.load, "load", false, "also put the image into the local Docker daemon ($DOCKER_HOST), as -o type=docker without dest")
 	f.StringVar(&d.provenance, "provenance", "", "only false is accepted: hush writes no attestations")
 	f.StringVar(&d.sbom, "sbom", "", "only false is accepted: hush writes no attestations")
@@ -43,6 +46,23 @@ func (d *dockerFlags) options() (builder.DockerOptions, error) {
 		if a.v != "" && a.v != "false" && a.v != "0" {
 			return o, fmt.Errorf("--%s=%s: attestations are not supported; drop the flag or pass --%s=false", a.flag, a.v, a.flag)
 		}
+	}
+	for _, s := range d.cacheTo {
+		e, err := parseCache("--cache-to", s)
+		if err != nil {
+			return o, err
+		}
+		o.CacheTo = append(o.CacheTo, e)
+	}
+	for _, s := range d.cacheFrom {
+		e, err := parseCache("--cache-from", s)
+		if err != nil {
+			return o, err
+		}
+		if e.Mode != "" {
+			return o, fmt.Errorf("--cache-from %q: mode is a --cache-to key", s)
+		}
+		o.CacheFrom = append(o.CacheFrom, e.Ref)
 	}
 	for _, bc := range d.buildContexts {
 		name, value, ok := strings.Cut(bc, "=")
@@ -85,4 +105,38 @@ func loadOutputs(outs []builder.Output, load bool) ([]builder.Output, bool) {
 		kept = append(kept, o)
 	}
 	return kept, load
+}
+
+// parseCache reads BuildKit's type=registry,ref=REF[,mode=...] or buildah's
+// bare REF.
+func parseCache(flag, s string) (builder.CacheExport, error) {
+	var e builder.CacheExport
+	if !strings.Contains(s, "=") {
+		e.Ref = s
+		return e, nil
+	}
+	typ := ""
+	for _, field := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(field, "=")
+		switch k {
+		case "type":
+			typ = v
+		case "ref":
+			e.Ref = v
+		case "mode":
+			e.Mode = v
+		case "ignore-error", "image-manifest", "oci-mediatype":
+			// hush never fails a build over its cache export, and always
+			// writes OCI image manifests.
+		default:
+			return e, fmt.Errorf("%s %q: unknown key %q", flag, s, k)
+		}
+	}
+	if typ != "registry" {
+		return e, fmt.Errorf("%s type=%s: only type=registry is supported", flag, typ)
+	}
+	if e.Ref == "" {
+		return e, fmt.Errorf("%s %q: ref=REPOSITORY is required", flag, s)
+	}
+	return e, nil
 }
