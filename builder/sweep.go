@@ -71,6 +71,7 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 			}
 		}
 	}
+	s.Dirs += sweepStepDirs() + sweepStaging(store) // container isolation (incontainer.go)
 	ctrs, err := store.Containers()
 	if err != nil {
 		return s, fmt.Errorf("listing containers: %w", err)

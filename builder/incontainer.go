@@ -1,0 +1,447 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/openshift/imagebuilder"
+	"github.com/openshift/imagebuilder/dockerfile/parser"
+	"go.podman.io/buildah"
+	"go.podman.io/buildah/define"
+	"go.podman.io/storage"
+	graphdriver "go.podman.io/storage/drivers"
+	"go.podman.io/storage/pkg/archive"
+	"golang.org/x/sys/unix"
+
+	"github.com/hushbuild/hush/secrets"
+)
+
+// Container isolation (IsolationContainer) is for root in a container
+// whose seccomp profile forbids namespaces: no namespaces and no mounts.
+// The Dockerfile is evaluated by imagebuilder (the evaluator buildah
+// uses) with rootExecutor; each stage's base is extracted over / (minus
+// the ignore list, cmode_fs.go), its steps run there, and what they
+// changed is committed as the stage's one layer. Stages run in order;
+// COPY --from reads an earlier stage's committed image, which the vfs
+// driver keeps as a plain directory.
+
+// stagingDirName is where, under the store's root, a container-isolation
+// build stages its layers; each build has <owner>/ there, swept if it dies.
+const stagingDirName = "hush-staging"
+
+func init() { containerEngine = runInContainer }
+
+// runInContainer builds p's Dockerfile with container isolation and
+// returns the final image's id. Guard, tags and outputs follow as usual.
+// The caller (isolation_container.go) has checked that hush runs as root
+// in a container (or was forced).
+func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, error) {
+	if err := p.checkContainerMode(store); err != nil {
+		return "", err
+	}
+	owner := ownerTag()
+	staging := filepath.Join(store.GraphRoot(), stagingDirName, owner)
+	if err := os.MkdirAll(staging, 0o700); err != nil {
+		return "", fmt.Errorf("staging directory: %w", err)
+	}
+	defer os.RemoveAll(staging)
+	unlock, err := lockContainerMode(store)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+
+	stepDir, err := makeStepDir(owner)
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(stepDir)
+
+	ign, err := p.ignoreList(store, stepDir)
+	if err != nil {
+		return "", err
+	}
+
+	node, err := imagebuilder.ParseFile(p.dockerfile)
+	if err != nil {
+		return "", fmt.Errorf("parsing %s: %w", p.dockerfile, err)
+	}
+	stages, err := imagebuilder.NewStages(node, imagebuilder.NewBuilder(p.opts.Args))
+	if err != nil {
+		return "", fmt.Errorf("reading stages: %w", err)
+	}
+	if p.opts.Target != "" {
+		var ok bool
+		if stages, ok = stages.ThroughTarget(p.opts.Target); !ok {
+			return "", fmt.Errorf("--target %q: no such stage", p.opts.Target)
+		}
+	}
+	excludes, err := imagebuilder.ParseDockerignore(p.opts.ContextDirectory)
+	if err != nil {
+		return "", fmt.Errorf("reading .dockerignore: %w", err)
+	}
+
+	// Every base is pulled before / is first rewritten: afterwards the
+	// container's CA certificates and configuration are the stage's.
+	froms := make([]string, len(stages))
+	pulled := map[string]string{}
+	for i, st := range stages {
+		from, err := st.Builder.From(st.Node)
+		if err != nil {
+			return "", fmt.Errorf("stage %d: %w", i+1, err)
+		}
+		froms[i] = from
+		if _, isStage := stageIndex(stages[:i], from); isStage || from == "scratch" {
+			continue
+		}
+		if err := p.pull(ctx, store, from, pulled); err != nil {
+			return "", err
+		}
+	}
+	for i, st := range stages {
+		for _, from := range copyFroms(st.Node) {
+			if _, isStage := stageIndex(stages[:i], from); isStage {
+				continue
+			}
+			if err := p.pull(ctx, store, from, pulled); err != nil {
+				return "", err
+			}
+		}
+	}
+
+	// A step shares this process's container: it must not read hush's
+	// memory (the secrets' values), and what it starts must not outlive it.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return "", fmt.Errorf("making hush non-dumpable: %w", err)
+	}
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return "", fmt.Errorf("becoming the steps' subreaper: %w", err)
+	}
+	defer func() { _ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) }()
+
+	values := map[string]secrets.Secret{}
+	for _, s := range p.secrets.Loaded() {
+		values[s.ID] = s
+	}
+	images := make([]string, len(stages))
+	defer func() {
+		// Stage images other than the last are buildah's intermediates:
+		// removed when the build ends, as buildah does.
+		for i, id := range images {
+			if id != "" && i != len(stages)-1 {
+				_, _ = store.DeleteImage(id, true)
+			}
+		}
+	}()
+	fromRoot := func(name string) (string, error) {
+		id := pulled[name]
+		if i, ok := stageIndex(stages, name); ok {
+			id = images[i]
+		}
+		if id == "" {
+			return "", fmt.Errorf("no stage or image %q", name)
+		}
+		return imageRoot(store, id)
+	}
+	defer putImageRoots(store)
+	total := 0
+	for _, st := range stages {
+		total += len(st.Node.Children) + 1
+	}
+	n := 0
+	for i, st := range stages {
+		var base *baseImage
+		if j, ok := stageIndex(stages[:i], froms[i]); ok {
+			base, err = loadBase(ctx, store, p.sys, froms[i], images[j])
+		} else if froms[i] == "scratch" {
+			base, err = loadBase(ctx, store, p.sys, froms[i], "")
+		} else {
+			base, err = loadBase(ctx, store, p.sys, froms[i], pulled[froms[i]])
+		}
+		if err != nil {
+			return "", err
+		}
+		n++
+		fmt.Fprintf(p.opts.ReportWriter, "[%d/%d] STEP %d/%d: FROM %s (container isolation)\n", i+1, len(stages), n, total, froms[i])
+		ib := st.Builder
+		ib.Excludes = excludes
+		if err := ib.FromImage(base.dockerImage(), st.Node); err != nil {
+			return "", fmt.Errorf("stage %d: %w", i+1, err)
+		}
+		if err := clearRoot("/", ign); err != nil {
+			return "", fmt.Errorf("preparing / for stage %d: %w", i+1, err)
+		}
+		for _, l := range base.layers {
+			if err := extractBaseLayer(store, l.ID, ign); err != nil {
+				return "", fmt.Errorf("extracting %s: %w", froms[i], err)
+			}
+		}
+		before, err := scanRoot("/", ign)
+		if err != nil {
+			return "", err
+		}
+		exec := &rootExecutor{
+			ctx: ctx, contextDir: p.opts.ContextDirectory, stdout: p.opts.Out, stderr: p.opts.Err,
+			stepDir: stepDir, values: values, transient: p.secrets.runMounts, fromRoot: fromRoot,
+		}
+		createdBy := ""
+		for k, child := range st.Node.Children {
+			n++
+			step := ib.Step()
+			if err := step.Resolve(child); err != nil {
+				return "", fmt.Errorf("%s: %w", child.Original, err)
+			}
+			fmt.Fprintf(p.opts.ReportWriter, "[%d/%d] STEP %d/%d: %s\n", i+1, len(stages), n, total, child.Original)
+			if err := ib.Run(step, exec, k == len(st.Node.Children)-1); err != nil {
+				return "", fmt.Errorf("building at STEP %q: %w", child.Original, err)
+			}
+			createdBy = "/bin/sh -c #(nop) " + child.Original
+			if strings.EqualFold(step.Command, "run") {
+				createdBy = child.Original
+			}
+			if err := ctx.Err(); err != nil {
+				return "", err
+			}
+		}
+		after, err := scanRoot("/", ign)
+		if err != nil {
+			return "", err
+		}
+		created := time.Now()
+		if p.opts.SourceDateEpoch != nil {
+			created = *p.opts.SourceDateEpoch
+		}
+		cfg := ib.Config()
+		s := stageImage{config: cfg, env: mergeEnv(ib.Env, ib.RunConfig.Env), createdBy: createdBy, created: created}
+		if i == len(stages)-1 {
+			s.labels = p.opts.Labels
+		}
+		id, err := commitStage(ctx, store, p.sys, staging, "/", changes(before, after), base, s)
+		if err != nil {
+			return "", fmt.Errorf("stage %d: %w", i+1, err)
+		}
+		images[i] = id
+		fmt.Fprintf(p.opts.ReportWriter, "--> %.12s\n", id)
+	}
+	return images[len(images)-1], nil
+}
+
+// checkContainerMode refuses what container isolation cannot do safely.
+func (p *plan) checkContainerMode(store storage.Store) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("--isolation container needs root in the container (it extracts images over /)")
+	}
+	if d := store.GraphDriverName(); d != "vfs" {
+		return fmt.Errorf("--isolation container needs the vfs storage driver (no mounts in a container), not %q: use --storage-driver vfs", d)
+	}
+	if p.opts.Layers {
+		return fmt.Errorf("--layers: container isolation commits one layer per stage")
+	}
+	if p.opts.ConfigureNetwork == define.NetworkDisabled {
+		return fmt.Errorf("--network none: container isolation cannot take a step's network away (no namespaces)")
+	}
+	if p.secrets.sensitive() && p.ownDir == "" {
+		return fmt.Errorf("container isolation with secrets needs a tmpfs (/dev/shm, or $HUSH_TMPFS)")
+	}
+	return nil
+}
+
+// pull makes sure name is in storage, per the pull policy, once.
+func (p *plan) pull(ctx context.Context, store storage.Store, name string, pulled map[string]string) error {
+	if _, ok := pulled[name]; ok {
+		return nil
+	}
+	id, err := buildah.Pull(ctx, name, buildah.PullOptions{
+		Store: store, SystemContext: p.sys, ReportWriter: p.opts.ReportWriter, PullPolicy: p.opts.PullPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("pulling %s: %w", name, err)
+	}
+	pulled[name] = id
+	return nil
+}
+
+// extractBaseLayer writes one of the base image's layers over /.
+func extractBaseLayer(store storage.Store, layerID string, ign *ignoreList) error {
+	unc := archive.Uncompressed
+	rc, err := store.Diff("", layerID, &storage.DiffOptions{Compression: &unc})
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return extractLayer("/", rc, ign)
+}
+
+// imageRoot is the directory holding an image's whole filesystem: with the
+// vfs driver, its top layer's directory, no mount needed.
+func imageRoot(store storage.Store, id string) (string, error) {
+	img, err := store.Image(id)
+	if err != nil {
+		return "", err
+	}
+	d, err := store.GraphDriver()
+	if err != nil {
+		return "", err
+	}
+	return d.Get(img.TopLayer, graphdriver.MountOpts{})
+}
+
+// putImageRoots: the vfs driver's Get holds nothing to release.
+func putImageRoots(storage.Store) {}
+
+// stageIndex finds a stage by name or position, searching from the back
+// as docker does.
+func stageIndex(stages imagebuilder.Stages, name string) (int, bool) {
+	for i := len(stages) - 1; i >= 0; i-- {
+		if stages[i].Name == name {
+			return i, true
+		}
+	}
+	if n, err := strconv.Atoi(name); err == nil && n >= 0 && n < len(stages) {
+		return n, true
+	}
+	return 0, false
+}
+
+// copyFroms lists the --from= values of a stage's COPY instructions, so
+// images named there are pulled before / changes.
+func copyFroms(node *parser.Node) []string {
+	var out []string
+	for _, c := range node.Children {
+		if !strings.EqualFold(c.Value, "copy") {
+			continue
+		}
+		for _, f := range c.Flags {
+			if v, ok := strings.CutPrefix(f, "--from="); ok && !strings.Contains(v, "$") {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// ignoreList keeps what the build needs out of the stage's root.
+func (p *plan) ignoreList(store storage.Store, stepDir string) (*ignoreList, error) {
+	mi, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	extra := []string{store.GraphRoot(), store.RunRoot(), stepDir, p.ownDir, p.opts.ContextDirectory, p.dockerfile}
+	if exe, err := os.Executable(); err == nil {
+		extra = append(extra, exe)
+		// hush's own directory (the image's /hush), unless it is a
+		// system directory the base image provides.
+		switch d := filepath.Dir(exe); d {
+		case "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin":
+		default:
+			extra = append(extra, d)
+		}
+	}
+	for _, o := range p.outputs {
+		extra = append(extra, o.Dest)
+	}
+	if p.sys != nil && p.sys.AuthFilePath != "" {
+		extra = append(extra, p.sys.AuthFilePath)
+	}
+	if base, err := tmpfsBase(); err == nil {
+		extra = append(extra, base)
+	}
+	for _, e := range extra {
+		if e != "" && filepath.Clean(e) == "/" {
+			return nil, fmt.Errorf("container isolation cannot keep %s: it is /", e)
+		}
+	}
+	return newIgnoreList(string(mi), extra...), nil
+}
+
+// lockContainerMode allows one container-isolation build at a time per
+// store: two would rewrite the same /.
+func lockContainerMode(store storage.Store) (func(), error) {
+	path := filepath.Join(store.GraphRoot(), stagingDirName, "lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("container isolation lock: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("another container-isolation build is running in this container (it owns /)")
+		}
+		return nil, fmt.Errorf("container isolation lock: %w", err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// stepDirPrefix names the directory, beside the builds' tmpfs directories,
+// holding a container-isolation build's step secrets. It is 0711, unlike
+// the build's own directory, so a step running as another user reaches the
+// one file made for it (mode and owner as its --mount asks) without being
+// able to list the directory.
+const stepDirPrefix = "hush-steps-"
+
+// runningStepFile, in the step directory, names the running step's
+// process (<pid>-<start>), whose process group a sweep ends if hush died.
+const runningStepFile = "running"
+
+func makeStepDir(owner string) (string, error) {
+	base, err := tmpfsBase()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(filepath.Dir(base), stepDirPrefix+owner)
+	if err := os.Mkdir(dir, 0o711); err != nil {
+		return "", fmt.Errorf("step secrets directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o711); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// sweepStepDirs removes the step directories of dead builds.
+func sweepStepDirs() int {
+	base, err := tmpfsBase()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	entries, _ := os.ReadDir(filepath.Dir(base))
+	for _, e := range entries {
+		tag, ok := strings.CutPrefix(e.Name(), stepDirPrefix)
+		if !ok || !e.IsDir() || ownerAlive(tag) {
+			continue
+		}
+		dir := filepath.Join(filepath.Dir(base), e.Name())
+		if b, err := os.ReadFile(filepath.Join(dir, runningStepFile)); err == nil && ownerAlive(string(b)) {
+			if pid, err := strconv.Atoi(strings.SplitN(string(b), "-", 2)[0]); err == nil && pid > 1 {
+				_ = unix.Kill(-pid, unix.SIGKILL)
+			}
+		}
+		if os.RemoveAll(filepath.Join(filepath.Dir(base), e.Name())) == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// sweepStaging removes the staging directories of dead builds.
+func sweepStaging(store storage.Store) int {
+	dir := filepath.Join(store.GraphRoot(), stagingDirName)
+	entries, _ := os.ReadDir(dir)
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() || ownerAlive(e.Name()) {
+			continue
+		}
+		if os.RemoveAll(filepath.Join(dir, e.Name())) == nil {
+			n++
+		}
+	}
+	return n
+}
