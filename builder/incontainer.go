@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -50,7 +51,12 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 	if err := os.MkdirAll(staging, 0o700); err != nil {
 		return "", fmt.Errorf("staging directory: %w", err)
 	}
-	defer os.RemoveAll(staging)
+	// Kept until the build ends: pushes and exports stage blobs here too,
+	// as /var/tmp is now the stage's.
+	p.undo = append(p.undo, func() { os.RemoveAll(staging) })
+	if p.sys != nil && p.sys.BigFilesTemporaryDir == "" {
+		p.sys.BigFilesTemporaryDir = staging
+	}
 	unlock, err := lockContainerMode(store)
 	if err != nil {
 		return "", err
@@ -67,6 +73,22 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 	if err != nil {
 		return "", err
 	}
+
+	// Whatever happens, / ends as it began, minus every file the build
+	// put there: a step's copy of a secret must not stay on the
+	// container's disk. A sweep does the same for a killed build.
+	skel, err := topLevel("/", ign)
+	if err != nil {
+		return "", err
+	}
+	if err := writeJSON(filepath.Join(staging, rootStateFile), savedRoot{Ignore: ign.paths, Skeleton: skel}); err != nil {
+		return "", err
+	}
+	defer func() {
+		if rerr := restoreRoot("/", ign, skel); rerr != nil {
+			fmt.Fprintf(p.stderr, "warning: clearing / after the build: %v\n", rerr)
+		}
+	}()
 
 	node, err := imagebuilder.ParseFile(p.dockerfile)
 	if err != nil {
@@ -174,6 +196,7 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 		if err := ib.FromImage(base.dockerImage(), st.Node); err != nil {
 			return "", fmt.Errorf("stage %d: %w", i+1, err)
 		}
+		ib.RunConfig.Image = froms[i] // imagebuilder's RUN wants a base named
 		if err := clearRoot("/", ign); err != nil {
 			return "", fmt.Errorf("preparing / for stage %d: %w", i+1, err)
 		}
@@ -430,7 +453,9 @@ func sweepStepDirs() int {
 	return n
 }
 
-// sweepStaging removes the staging directories of dead builds.
+// sweepStaging removes the staging directories of dead builds, and clears
+// the / a dead build left half built (with whatever its steps wrote),
+// unless a live container-isolation build owns / now.
 func sweepStaging(store storage.Store) int {
 	dir := filepath.Join(store.GraphRoot(), stagingDirName)
 	entries, _ := os.ReadDir(dir)
@@ -439,9 +464,88 @@ func sweepStaging(store storage.Store) int {
 		if !e.IsDir() || ownerAlive(e.Name()) {
 			continue
 		}
+		var saved savedRoot
+		if b, err := os.ReadFile(filepath.Join(dir, e.Name(), rootStateFile)); err == nil && json.Unmarshal(b, &saved) == nil {
+			if unlock, err := lockContainerMode(store); err == nil {
+				_ = restoreRoot("/", &ignoreList{paths: saved.Ignore}, saved.Skeleton)
+				unlock()
+			}
+		}
 		if os.RemoveAll(filepath.Join(dir, e.Name())) == nil {
 			n++
 		}
 	}
 	return n
+}
+
+// rootStateFile, in a build's staging directory, records what / must be
+// brought back to if the build dies: the ignore list and the top level.
+const rootStateFile = "root.json"
+
+type savedRoot struct {
+	Ignore   []string
+	Skeleton []topEntry
+}
+
+// topEntry is one top-level directory or symlink of / as the container
+// began (the image's /tmp, /etc, a usr-merge /lib link): recreated empty
+// when the build ends, so the container's tools keep their places.
+type topEntry struct {
+	Name     string
+	Mode     os.FileMode
+	UID, GID int
+	Link     string
+}
+
+func topLevel(root string, ign *ignoreList) ([]topEntry, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []topEntry
+	for _, e := range entries {
+		p := filepath.Join("/", e.Name())
+		if ign.ignored(p) || ign.holds(p) {
+			continue
+		}
+		var st unix.Stat_t
+		if err := unix.Lstat(filepath.Join(root, p), &st); err != nil {
+			continue
+		}
+		t := topEntry{Name: e.Name(), Mode: os.FileMode(st.Mode & 0o7777), UID: int(st.Uid), GID: int(st.Gid)}
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFDIR:
+		case unix.S_IFLNK:
+			t.Link, _ = os.Readlink(filepath.Join(root, p))
+		default:
+			continue
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// restoreRoot clears root of everything not ignored and puts the top-level
+// entries back, empty.
+func restoreRoot(root string, ign *ignoreList, skel []topEntry) error {
+	if err := clearRoot(root, ign); err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range skel {
+		p := filepath.Join(root, t.Name)
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		}
+		if t.Link != "" {
+			errs = append(errs, os.Symlink(t.Link, p))
+			continue
+		}
+		if err := os.Mkdir(p, 0o700); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, os.Lchown(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
+	}
+	return errors.Join(errs...)
 }
