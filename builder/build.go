@@ -91,6 +91,9 @@ var ErrInvalidOptions = errors.New("invalid build input")
 
 // run hands the prepared build to buildah and returns the new image's id.
 func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
+	if p.isolation == IsolationContainer {
+		return p.runContainer(ctx, store)
+	}
 	restore, err := p.secrets.expose(p.tmpDir)
 	if err != nil {
 		return "", err
@@ -125,6 +128,7 @@ type plan struct {
 	tmpDir     string // ownDir when the build carries secrets: TMPDIR for buildah
 	stderr     io.Writer
 	cache      *registryCache // --cache-to/--cache-from (cache.go)
+	isolation  Isolation      // as resolved: never auto
 	undo       []func()
 }
 
