@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/trace"
 
 	"github.com/sirupsen/logrus"
 
@@ -40,15 +41,21 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	// the caller's (redacted) stream.
 	logrus.SetOutput(p.stderr)
 	logrus.SetLevel(logrus.WarnLevel)
+	r := trace.StartRegion(ctx, "open-store") // regions: docs/performance.md
 	store, err := openStore(p.storage)
+	r.End()
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _, _ = store.Shutdown(false) }()
 
-	if _, err := sweep(ctx, store, p.opts.Runtime); err != nil {
+	r = trace.StartRegion(ctx, "sweep")
+	_, err = sweep(ctx, store, p.opts.Runtime)
+	r.End()
+	if err != nil {
 		fmt.Fprintf(p.stderr, "warning: cleaning up after earlier killed builds: %v\n", err)
 	}
+	r = trace.StartRegion(ctx, "snapshot-journal")
 	before, err := takeSnapshot(store)
 	if err != nil {
 		return nil, err
@@ -58,17 +65,22 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
+	r.End()
 	var pre *prescan
 	if p.guarded() {
 		pre = startPrescan(p.tmpDir, p.set)
 	}
+	r = trace.StartRegion(ctx, "buildah")
 	id, err := p.run(ctx, store)
+	r.End()
 	pre.stop()
 	if err != nil {
 		return nil, err
 	}
 	if p.guarded() {
-		findings, err := guard(ctx, store, before, id, p.set, pre, runtime.GOMAXPROCS(0))
+		r = trace.StartRegion(ctx, "guard")
+		findings, err := guard(ctx, store, before, id, p.set, pre, p.guardVerdicts(), runtime.GOMAXPROCS(0))
+		r.End()
 		if err == nil && len(findings) > 0 {
 			err = &GuardError{Findings: findings}
 		}

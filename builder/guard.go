@@ -114,8 +114,9 @@ func takeSnapshot(store storage.Store) (snapshot, error) {
 // guard scans the config and every non-base layer of the final image and of
 // every image the build created, and returns the findings. A layer is
 // scanned even if storage already had it (a cache hit, or identical content
-// reused from another build): only its own scan can vouch for it.
-func guard(ctx context.Context, store storage.Store, before snapshot, final string, set *pattern.Set, pre *prescan, workers int) ([]Finding, error) {
+// reused from another build): only a scan can vouch for it, this one or an
+// earlier one for the same secrets whose clean verdict v kept.
+func guard(ctx context.Context, store storage.Store, before snapshot, final string, set *pattern.Set, pre *prescan, v *verdicts, workers int) ([]Finding, error) {
 	images, err := store.Images()
 	if err != nil {
 		return nil, fmt.Errorf("listing images: %w", err)
@@ -160,7 +161,13 @@ func guard(ctx context.Context, store storage.Store, before snapshot, final stri
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			if v.vettedLayer(store, j.layer) {
+				return // scanned clean for this set before (verdict.go)
+			}
 			fs, err := scanLayer(ctx, store, j.layer, set, pre)
+			if err == nil && len(fs) == 0 {
+				v.recordLayer(store, j.layer)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
