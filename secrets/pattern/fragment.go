@@ -155,6 +155,10 @@ func (d *deriver) line(l string, nest int) (kv, frags bool) {
 	}
 	frags = d.userinfo(l) || frags
 	frags = d.authHeader(l) || frags
+	if strings.IndexByte(l, '<') >= 0 {
+		x := d.xml(l, nest)
+		kv, frags = kv || x.kv, frags || x.frags
+	}
 	segs := []string{l}
 	if strings.ContainsAny(l, ";&?") {
 		// Connection strings and query strings hold pairs of their own:
@@ -305,8 +309,10 @@ func (d *deriver) pem(p *pemBlock) {
 // placeholder matches values that name a credential instead of holding
 // it: ${NPM_TOKEN}, $TOKEN, {{ .Token }}, %TOKEN%, <your-token>. An
 // .npmrc with _authToken=${NPM_TOKEN} is safe to ship; matching the
-// reference would refuse it.
-var placeholder = regexp.MustCompile(`^(\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|%[A-Za-z_][A-Za-z0-9_]*%|<[^<>]*>)$`)
+// reference would refuse it. A bare $NAME is a reference only in the
+// environment's convention (upper case, digits, underscores): $ecretPa55
+// and $tr0ng-pw are passwords that happen to start with a dollar.
+var placeholder = regexp.MustCompile(`^(\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|%[A-Za-z_][A-Za-z0-9_]*%|<[^<>]*>)$`)
 
 // armour matches a PEM BEGIN or END line, the same in every PEM file.
 var armour = regexp.MustCompile(`^-----(BEGIN|END) [A-Z0-9 ]+-----$`)

@@ -102,7 +102,12 @@ var credentialWords = []string{"pass", "pwd", "secret", "token", "credential", "
 var notCredentialSuffixes = []string{"url", "uri", "urls", "host", "hostname", "server", "port", "file", "path",
 	"dir", "type", "method", "user", "username", "login", "email", "name", "timeout", "ttl", "expiry",
 	"expires", "expiration", "region", "endpoint", "helper", "mode", "version", "format", "algorithm",
-	"length", "size", "enabled", "required", "scheme", "location", "provider", "policy"}
+	"length", "size", "enabled", "required", "scheme", "location", "provider", "policy",
+	// What runs or holds the credential: docker's credsStore and
+	// credHelpers, AWS's credential_source and credential_process, git's
+	// credential.helper. Their values are program names and sources
+	// (ecr-login, Ec2InstanceMetadata), in images everywhere.
+	"helpers", "store", "source", "process", "command", "program", "plugin"}
 
 // credentialKey reports whether a key names a credential, so its value is
 // a fragment. Keys like timeout, user, host or index-url are not: their
