@@ -12,6 +12,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/hushbuild/hush/secrets/archive"
 	"github.com/hushbuild/hush/secrets/pattern"
 	"go.podman.io/buildah/define"
 	"go.podman.io/buildah/imagebuildah"
@@ -81,6 +82,9 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		r = trace.StartRegion(ctx, "guard")
 		findings, err := guard(ctx, store, before, id, p.set, pre, p.guardVerdicts(), runtime.GOMAXPROCS(0))
 		r.End()
+		if errors.Is(err, archive.ErrIncomplete) {
+			err = &GuardError{Findings: findings, Incomplete: err}
+		}
 		if err == nil && len(findings) > 0 {
 			err = &GuardError{Findings: findings}
 		}

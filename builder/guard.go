@@ -61,9 +61,22 @@ func (f Finding) String() string {
 // GuardError is returned when the build produced an image holding a secret.
 // Nothing was tagged, exported or pushed, and the build's images and layers
 // were removed.
-type GuardError struct{ Findings []Finding }
+type GuardError struct {
+	Findings []Finding
+	// Before is true when the build was refused before any step ran (a
+	// build arg, label or tag carries a secret): nothing was built.
+	Before bool
+	// Incomplete is why the scan of a layer could not finish (it wraps
+	// archive.ErrIncomplete): an image the guard could not read to the end
+	// is refused, never passed.
+	Incomplete error
+}
 
 func (e *GuardError) Error() string {
+	if e.Incomplete != nil {
+		return fmt.Sprintf("commit guard refused the image: %v (%d finding(s) before it stopped); nothing was tagged, pushed or written",
+			e.Incomplete, len(e.Findings))
+	}
 	ids := map[string]bool{}
 	for _, f := range e.Findings {
 		ids[f.SecretID] = true
@@ -73,6 +86,9 @@ func (e *GuardError) Error() string {
 		names = append(names, fmt.Sprintf("%q", id))
 	}
 	sort.Strings(names)
+	if e.Before {
+		return fmt.Sprintf("guard refused the build before it started: %d finding(s) of secret %s; nothing was built", len(e.Findings), strings.Join(names, ", "))
+	}
 	return fmt.Sprintf("commit guard refused the image: %d finding(s) of secret %s; nothing was tagged, pushed or written", len(e.Findings), strings.Join(names, ", "))
 }
 
@@ -198,7 +214,8 @@ func scanLayer(ctx context.Context, store storage.Store, layer string, set *patt
 	var out []archive.Finding
 	err = archive.ScanTar(set, rc, func(f archive.Finding) { out = append(out, f) })
 	if err != nil {
-		return nil, fmt.Errorf("scanning layer %.12s: %w", layer, err)
+		// An incomplete scan keeps what it found: the refusal lists it.
+		return out, fmt.Errorf("scanning layer %.12s: %w", layer, err)
 	}
 	return out, ctx.Err()
 }

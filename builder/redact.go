@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/pattern"
@@ -120,8 +121,14 @@ func (p *plan) checkInputs() error {
 	for i, t := range p.tags {
 		add(fmt.Sprintf("--tag number %d", i+1), t) // the tag itself may be the secret
 	}
+	// A label is written to the image's config; checking it here spares
+	// running every step to refuse the image at the end.
+	for _, l := range p.opts.Labels {
+		k, _, _ := strings.Cut(l, "=")
+		add("--label "+p.secretSet.RedactString(k), l)
+	}
 	if len(fs) > 0 {
-		return &GuardError{Findings: merge(fs)}
+		return &GuardError{Findings: merge(fs), Before: true}
 	}
 	return nil
 }

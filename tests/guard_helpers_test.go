@@ -105,8 +105,14 @@ func assertRefused(t *testing.T, r result, tag, out string, before bool, wants .
 		}
 	}
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "hush: commit guard refused the image: ") {
-		t.Errorf("last stderr line = %q, want \"hush: commit guard refused the image: ...\"", last)
+	// Refused up front, nothing was built: the message must not say an
+	// image was.
+	wantLast := "hush: commit guard refused the image: "
+	if before {
+		wantLast = "hush: guard refused the build before it started: "
+	}
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, wantLast) {
+		t.Errorf("last stderr line = %q, want %q...", last, wantLast)
 	}
 	if before && strings.Contains(r.stderr, "STEP ") {
 		t.Errorf("a step ran, want the build refused before it starts:\n%s", r.stderr)

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"compress/bzip2"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/klauspost/compress/flate"
@@ -61,7 +62,14 @@ func (sc *scanner) content(path string, r io.Reader, d int) error {
 		return err
 	}
 	kind := sniff(head)
-	if kind == kindPlain || d >= MaxNesting {
+	if kind != kindPlain && d >= MaxNesting {
+		if kind != kindTar {
+			// A tar's bytes are its content; compressed bytes hide it.
+			sc.incomplete(path, fmt.Sprintf("archives nested deeper than %d levels", MaxNesting))
+		}
+		kind = kindPlain
+	}
+	if kind == kindPlain {
 		return sc.plain(path, head, r, d)
 	}
 	// The head lives in level d's buffer, which reading the rest may reuse.
@@ -98,12 +106,14 @@ func (sc *scanner) nestedTar(path string, r io.Reader, d int) error {
 
 // budgetReader charges decompressed bytes to the scan's MaxExpansion.
 type budgetReader struct {
-	r  io.Reader
-	sc *scanner
+	r    io.Reader
+	sc   *scanner
+	path string
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
-	if b.sc.budget <= 0 {
+	if b.sc.budget+expandRatio*b.sc.read <= 0 {
+		b.sc.incomplete(b.path, fmt.Sprintf("decompression budget (%d MiB plus %d times the bytes read) exhausted", expandLimit>>20, expandRatio))
 		return 0, errBudget
 	}
 	n, err := b.r.Read(p)
@@ -115,7 +125,7 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 // tar's end-of-archive padding), so that the compressed stream is read to
 // its end.
 func (sc *scanner) inner(path string, r io.Reader, d int) error {
-	b := &budgetReader{r: r, sc: sc}
+	b := &budgetReader{r: r, sc: sc, path: path}
 	if err := sc.content(path, b, d); err != nil {
 		return err
 	}

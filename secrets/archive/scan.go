@@ -47,20 +47,35 @@ func (f Finding) Format(st fmt.State, _ rune) { _, _ = st.Write([]byte(f.String(
 // are, without looking inside.
 const (
 	// MaxNesting is how many archive or compression levels are opened
-	// inside a file (a .tar.gz is two).
-	MaxNesting = 4
+	// inside a file (a .tar.gz is two; a gzip layer of a docker save
+	// tarball inside a .tar.gz is four, a file in it five). A compressed
+	// level deeper than this is not opened and makes the scan incomplete.
+	MaxNesting = 8
 	// MaxZipBuffer is how many bytes of zip files may be held in memory at
 	// once: a zip is read from its end, and a layer is a stream.
 	MaxZipBuffer = 64 << 20
 	// MaxExpansion bounds the bytes decompressed for one ScanFile or
-	// ScanTar call, so a decompression bomb costs seconds, not hours.
+	// ScanTar call, so a decompression bomb costs seconds, not hours. The
+	// bound grows by ExpansionRatio times the bytes read from the caller,
+	// so a big layer of ordinary compressed files never reaches it. A scan
+	// that reaches it is incomplete (ErrIncomplete).
 	MaxExpansion = 4 << 30
+	// ExpansionRatio is how many decompressed bytes each byte read from
+	// the caller adds to the budget.
+	ExpansionRatio = 64
 )
+
+// ErrIncomplete is wrapped by the error of a scan that could not look at
+// everything: the decompression budget ran out, or compressed archives
+// nested deeper than MaxNesting. Everything it could look at was scanned
+// and reported; the caller must not take the data for clean.
+var ErrIncomplete = errors.New("scan incomplete")
 
 // The limits in force; tests lower them.
 var (
 	zipLimit    int64 = MaxZipBuffer
 	expandLimit int64 = MaxExpansion
+	expandRatio int64 = ExpansionRatio
 )
 
 // ScanFile scans one file: its name (path), and its bytes, opening nested
@@ -74,7 +89,7 @@ func ScanFile(s *pattern.Set, path string, r io.Reader, fn func(Finding)) error 
 	sc := getScanner(s, fn)
 	defer putScanner(sc)
 	sc.name("", s.RedactString(path), path, "name", true)
-	if err := sc.content(s.RedactString(path), sc.source(r), 0); err != nil {
+	if err := cmp.Or(sc.content(s.RedactString(path), sc.source(r), 0), sc.short); err != nil {
 		return fmt.Errorf("scanning %s: %w", s.RedactString(path), err)
 	}
 	return nil
@@ -90,7 +105,14 @@ func ScanTar(s *pattern.Set, r io.Reader, fn func(Finding)) error {
 	}
 	sc := getScanner(s, fn)
 	defer putScanner(sc)
-	return sc.tar("", sc.source(r), 0, true)
+	return cmp.Or(sc.tar("", sc.source(r), 0, true), sc.short)
+}
+
+// incomplete records the first reason the scan cannot see everything.
+func (sc *scanner) incomplete(path, why string) {
+	if sc.short == nil {
+		sc.short = fmt.Errorf("%w: %s at %s", ErrIncomplete, why, path)
+	}
 }
 
 // scanner is the state of one ScanFile or ScanTar call. Level d holds what
@@ -100,7 +122,9 @@ type scanner struct {
 	set    *pattern.Set
 	fn     func(Finding)
 	srcErr error // first error reading the caller's reader
-	budget int64 // bytes that may still be decompressed
+	budget int64 // bytes that may still be decompressed, before ExpansionRatio
+	read   int64 // bytes read from the caller
+	short  error // why the scan is incomplete, if it is
 	zipBuf int64 // bytes of zip held in memory
 	seen   map[string]bool
 	member srcReader // the current layer member, as a source
@@ -119,6 +143,7 @@ var scanners = sync.Pool{New: func() any { return &scanner{} }}
 func getScanner(s *pattern.Set, fn func(Finding)) *scanner {
 	sc := scanners.Get().(*scanner)
 	sc.set, sc.fn, sc.srcErr, sc.budget, sc.zipBuf = s, fn, nil, expandLimit, 0
+	sc.read, sc.short = 0, nil
 	return sc
 }
 
@@ -166,6 +191,7 @@ type srcReader struct {
 
 func (s *srcReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
+	s.sc.read += int64(n)
 	if err != nil && err != io.EOF && s.sc.srcErr == nil {
 		s.sc.srcErr = err
 	}
