@@ -44,6 +44,15 @@ func fragments(v []byte) []fragment {
 			d.add(FragValue, t[at:at+valueSlice])
 		}
 	}
+	// A value holding a wrapped block (a base64'd keystore, a PEM key)
+	// is also searched for as the Stream's view shows it: without the
+	// block's line breaks.
+	if len(t) <= MaxPattern {
+		var u unwrap
+		if v := u.filter(t, 0); len(v) < len(t) {
+			d.add(FragValue, bytes.Clone(v))
+		}
+	}
 	// Lines and keys are a text's; a binary value has none.
 	if printable(t) {
 		d.text(string(t), 0)

@@ -38,9 +38,14 @@ func (s *Set) Find(p []byte) []Match {
 		return nil
 	}
 	var out []Match
-	s.m.find(p, func(pat int32, off int) {
+	// The same view as a Stream's: wrapped blocks without line breaks.
+	var u unwrap
+	s.m.find(u.filter(p, 0), func(pat int32, off int) {
 		out = s.m.appendMatches(out, pat, int64(off))
 	})
+	for i := range out {
+		out[i].Offset, out[i].Length = u.toStream(out[i].Offset, out[i].Length)
+	}
 	sortMatches(out)
 	return out
 }

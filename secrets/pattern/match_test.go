@@ -8,9 +8,17 @@ import (
 )
 
 // naiveFind is the reference: bytes.Index for every pattern at every
-// offset.
-func naiveFind(set *Set, p []byte) []Match {
+// offset of the view (wrapped blocks without their line breaks).
+func naiveFind(set *Set, data []byte) []Match {
 	var out []Match
+	var u unwrap
+	p := u.filter(data, 0)
+	defer func() {
+		for i := range out {
+			out[i].Offset, out[i].Length = u.toStream(out[i].Offset, out[i].Length)
+		}
+		sortMatches(out)
+	}()
 	for i, pat := range set.m.pats {
 		for off := 0; ; {
 			j := bytes.Index(p[off:], pat.b)

@@ -26,6 +26,7 @@ type Stream struct {
 	pend []pending
 	bb   []byte
 	ms   []Match
+	uw   unwrap // the view without the line breaks of wrapped blocks
 }
 
 // pending is a candidate verified up to the end of the data so far:
@@ -51,6 +52,7 @@ func (s *Set) NewStream(fn func(Match)) *Stream {
 func (s *Stream) Reset() {
 	s.pos, s.next = 0, 0
 	s.hist, s.pend = s.hist[:0], s.pend[:0]
+	s.uw.reset()
 }
 
 // String shows the position only.
@@ -64,11 +66,30 @@ func (s *Stream) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())
 
 // Write scans p. It never fails.
 func (s *Stream) Write(p []byte) (int, error) {
-	m := s.m
-	if m == nil || len(p) == 0 {
+	if s.m == nil || len(p) == 0 {
 		s.pos += int64(len(p))
 		return len(p), nil
 	}
+	// s.pos and the matches' offsets are the view's; offsets are mapped
+	// back to the data's before they are reported.
+	s.write(s.uw.filter(p, s.pos))
+	for _, mt := range s.ms {
+		mt.Offset, mt.Length = s.uw.toStream(mt.Offset, mt.Length)
+		s.fn(mt)
+	}
+	s.ms = s.ms[:0]
+	if len(s.uw.drops) > 64 {
+		s.uw.prune(s.pos - int64(s.m.maxLen) - 1)
+	}
+	return len(p), nil
+}
+
+// write scans the view's next bytes.
+func (s *Stream) write(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	m := s.m
 	base, end := s.pos, s.pos+int64(len(p))
 	st := int64(m.stride)
 	s.advance(p)
@@ -98,11 +119,6 @@ func (s *Stream) Write(p []byte) (int, error) {
 	}
 	s.keepTail(p)
 	s.pos = end
-	for _, mt := range s.ms {
-		s.fn(mt)
-	}
-	s.ms = s.ms[:0]
-	return len(p), nil
 }
 
 // advance continues the pending candidates with p.
