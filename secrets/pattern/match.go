@@ -81,6 +81,17 @@ func sortMatches(ms []Match) {
 // interval is a half-open byte range [lo, hi).
 type interval struct{ lo, hi int }
 
+// spans appends the intervals of p that hold a pattern, found in the view
+// of p (see unwrap) that u makes.
+func (m *matcher) spans(p []byte, u *unwrap, iv []interval) []interval {
+	v := u.filter(p, 0)
+	m.find(v, func(pat int32, off int) {
+		lo, l := u.toStream(int64(off), len(m.pats[pat].b))
+		iv = append(iv, interval{int(lo), int(lo) + l})
+	})
+	return iv
+}
+
 // Redact returns p with every pattern occurrence replaced by "****"
 // (overlapping occurrences become one), or p itself when nothing matched.
 // For whole strings (an error message, a path); use NewRedactor for
@@ -94,7 +105,8 @@ func (s *Set) Redact(p []byte) []byte {
 func (s *Set) redact(p []byte) ([]byte, bool) {
 	var iv []interval
 	if s != nil && s.m != nil && len(s.m.pats) > 0 {
-		s.m.find(p, func(pat int32, off int) { iv = append(iv, interval{off, off + len(s.m.pats[pat].b)}) })
+		var u unwrap
+		iv = s.m.spans(p, &u, iv)
 	}
 	if len(iv) == 0 {
 		return p, false

@@ -28,6 +28,7 @@ type Redactor struct {
 	buf    []byte // held bytes
 	base   int64  // stream position of buf[0]
 	supp   int64  // end of a redaction already written as "****" that runs into buf
+	tail0  int    // alphabet bytes just before buf[0] (the view's context)
 	out    []byte
 	iv     []interval
 	closed bool
@@ -96,15 +97,23 @@ func (r *Redactor) Close() error {
 // the rest.
 func (r *Redactor) emit(flush bool) error {
 	buf := r.buf
+	// Patterns are found in the view without wrapped blocks' line
+	// breaks, as a Stream finds them.
+	u := unwrap{tailN: r.tail0}
+	v := u.filter(buf, 0)
 	iv := r.iv[:0]
-	r.m.find(buf, func(pat int32, off int) { iv = append(iv, interval{off, off + len(r.m.pats[pat].b)}) })
+	r.m.find(v, func(pat int32, off int) {
+		lo, l := u.toStream(int64(off), len(r.m.pats[pat].b))
+		iv = append(iv, interval{lo: int(lo), hi: int(lo) + l})
+	})
 	cont := r.supp > r.base
 	if cont {
-		iv = append(iv, interval{0, int(r.supp - r.base)})
+		iv = append(iv, interval{lo: 0, hi: int(r.supp - r.base)})
 	}
 	hold := len(buf)
 	if !flush {
-		hold = r.m.holdFrom(buf)
+		h, _ := u.toStream(int64(r.m.holdFrom(v)), 0)
+		hold = min(int(h), len(buf))
 	}
 	out := r.out[:0]
 	cur := 0
@@ -129,6 +138,7 @@ func (r *Redactor) emit(flush bool) error {
 	if cur < hold {
 		out = append(out, buf[cur:hold]...)
 	}
+	r.tail0 = alphaRun(buf[:hold], r.tail0)
 	r.iv, r.out = iv, out
 	r.buf = buf[:copy(buf, buf[hold:])]
 	if cap(r.buf) > 1<<20 && len(r.buf) < 1<<16 {

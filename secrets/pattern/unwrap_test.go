@@ -140,3 +140,34 @@ func FuzzUnwrap(f *testing.F) {
 		}
 	})
 }
+
+// TestRedactWrapped: a log that prints a secret base64'd and wrapped (or
+// hex wrapped by xxd -p), in writes split anywhere, comes out with no
+// line break left that a reader could remove to rebuild the value.
+func TestRedactWrapped(t *testing.T) {
+	set := NewSet(New("tok", []byte(wrappedToken)))
+	for _, prefix := range []string{"", "u:", "ab:"} {
+		raw := []byte(prefix + wrappedToken)
+		for name, body := range map[string]string{
+			"base64 76":      wrap(base64.StdEncoding.EncodeToString(raw), 76, "\n", ""),
+			"base64 64 CRLF": wrap(base64.StdEncoding.EncodeToString(raw), 64, "\r\n", ""),
+			"hex 60":         wrap(hex.EncodeToString(raw), 60, "\n", ""),
+		} {
+			log := []byte("step 1\n" + body + "done\n")
+			for i := 0; i <= len(log); i += 7 {
+				var out bytes.Buffer
+				r := set.NewRedactor(&out)
+				_, _ = r.Write(log[:i])
+				_, _ = r.Write(log[i:])
+				_ = r.Flush()
+				joined := []byte(strings.NewReplacer("\r", "", "\n", "").Replace(out.String()))
+				if ms := set.Find(joined); len(ms) > 0 || !bytes.Contains(out.Bytes(), []byte("****")) {
+					t.Fatalf("%s prefix %q split at %d: %v in\n%s", name, prefix, i, ms, out.Bytes())
+				}
+				if !bytes.HasPrefix(out.Bytes(), []byte("step 1\n")) || !bytes.HasSuffix(out.Bytes(), []byte("done\n")) {
+					t.Fatalf("%s split at %d: lines around lost:\n%s", name, i, out.Bytes())
+				}
+			}
+		}
+	}
+}
