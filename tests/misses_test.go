@@ -1,0 +1,182 @@
+package tests
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"testing"
+)
+
+// longCanary is a canary longer than a wrapped line once encoded: base64
+// of it takes two 76-column lines, its hex three 60-column ones.
+func longCanary(t *testing.T) *canary {
+	return canaryOf("hushcanary-" + randHex(t, 24) + "-" + randHex(t, 20))
+}
+
+// wrapLines breaks s into lines of n characters ending in eol.
+func wrapLines(s string, n int, eol string) string {
+	var b strings.Builder
+	for len(s) > n {
+		b.WriteString(s[:n] + eol)
+		s = s[n:]
+	}
+	return b.String() + s + eol
+}
+
+// TestGuardMisses: what common tools write by default, found by an
+// adversarial test of the guard (issue 9): wrapped encodings, passwords
+// that start with '$', XML credentials, a label, nesting too deep to open.
+func TestGuardMisses(t *testing.T) {
+	runLeakCases(t, []leakCase{{
+		// busybox base64 wraps at 76 like coreutils; the value at three
+		// alignments (after "ci:", "bot:", "user:").
+		name:   "base64 wrapped at 76 columns",
+		canary: longCanary,
+		dockerfile: "FROM localhost/busybox\n" +
+			`RUN --mount=type=secret,id=tok,env=T sh -c 'mkdir -p /cfg && for u in ci bot user; do printf "%s:%s" $u "$T" | base64 > /cfg/$u.b64; done'` + "\n",
+		setup: tokenEnv("tok"),
+		wants: []want{
+			{id: "tok", path: "/cfg/ci.b64", frag: "value", enc: "base64"},
+			{id: "tok", path: "/cfg/bot.b64", frag: "value", enc: "base64"},
+			{id: "tok", path: "/cfg/user.b64", frag: "value", enc: "base64"},
+		},
+	}, {
+		name:       "hex wrapped at 60 columns (xxd -p)",
+		canary:     longCanary,
+		dockerfile: "FROM localhost/busybox\n" + `RUN --mount=type=secret,id=tok,env=T sh -c 'printf %s "$T" | xxd -p > /dump.hex'` + "\n",
+		setup:      tokenEnv("tok"),
+		wants:      []want{{id: "tok", path: "/dump.hex", frag: "value", enc: "hex"}},
+	}, {
+		// Windows tooling: base64 wrapped at 64 with CRLF, copied in.
+		name:       "base64 wrapped at 64 with CRLF",
+		canary:     longCanary,
+		dockerfile: "FROM localhost/busybox\nCOPY token.b64 /etc/app/token.b64\n",
+		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			files, flags, env := tokenEnv("tok")(t, c)
+			b64 := base64.StdEncoding.EncodeToString([]byte(c.value))
+			files = map[string]string{"token.b64": wrapLines(b64, 64, "\r\n")}
+			return files, flags, env
+		},
+		wants: []want{{id: "tok", path: "/etc/app/token.b64", frag: "value", enc: "base64"}},
+	}, {
+		name: "password starting with $ copied out of an ini file",
+		canary: func(t *testing.T) *canary {
+			return canaryOf("$ecret-" + randHex(t, 12))
+		},
+		dockerfile: "FROM localhost/busybox\n" +
+			`RUN --mount=type=secret,id=db sh -c 'grep password /run/secrets/db | cut -d" " -f3 > /app.pw'` + "\n",
+		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			f := secretFile(t, "db.ini", "[db]\nhost = db.internal\npassword = "+c.value+"\n")
+			return nil, []string{"--secret", "id=db,src=" + f}, nil
+		},
+		wants: []want{{id: "db", path: "/app.pw", frag: "key-value", enc: "raw"}},
+	}, {
+		name: "Maven settings.xml password copied into a properties file",
+		dockerfile: "FROM localhost/busybox\n" +
+			`RUN --mount=type=secret,id=maven sh -c 'printf "deploy.password=%s\n" "$(sed -n "s:.*<password>\(.*\)</password>.*:\1:p" /run/secrets/maven)" > /deploy.properties'` + "\n",
+		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			f := secretFile(t, "settings.xml", "<settings>\n  <servers>\n    <server>\n      <id>corp</id>\n      <username>deployer</username>\n      <password>"+c.value+"</password>\n    </server>\n  </servers>\n</settings>\n")
+			return nil, []string{"--secret", "id=maven,src=" + f}, nil
+		},
+		wants: []want{{id: "maven", path: "/deploy.properties", frag: "key-value", enc: "raw"}},
+	}, {
+		name: "NuGet.Config ClearTextPassword value copied",
+		dockerfile: "FROM localhost/busybox\n" +
+			`RUN --mount=type=secret,id=nuget sh -c 'grep ClearTextPassword /run/secrets/nuget | sed "s/.*value=\"\([^\"]*\)\".*/\1/" > /nuget.pw'` + "\n",
+		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			f := secretFile(t, "NuGet.Config", `<?xml version="1.0" encoding="utf-8"?>`+"\n<configuration>\n  <packageSourceCredentials>\n    <corp>\n"+
+				`      <add key="Username" value="ci" />`+"\n"+`      <add key="ClearTextPassword" value="`+c.value+`" />`+"\n    </corp>\n  </packageSourceCredentials>\n</configuration>\n")
+			return nil, []string{"--secret", "id=nuget,src=" + f}, nil
+		},
+		wants: []want{{id: "nuget", path: "/nuget.pw", frag: "key-value", enc: "raw"}},
+	}, {
+		name:       "a label holding the secret is refused before the build",
+		dockerfile: "FROM localhost/busybox\nRUN echo built > /x\n",
+		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			_, flags, env := tokenEnv("tok")(t, c)
+			return nil, append(flags, "--label", "org.example.note="+c.value), env
+		},
+		before: true,
+		wants:  []want{{id: "tok", field: "--label org.example.note", frag: "value", enc: "raw"}},
+	}})
+}
+
+// TestGuardIncomplete: a file nested deeper than the scanner opens (ten
+// gzip levels) cannot be vouched for: the guard refuses the image and says
+// why, and tags nothing.
+func TestGuardIncomplete(t *testing.T) {
+	c := newCanary(t)
+	data := []byte("token: " + c.value + "\n")
+	for range 10 {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		_, _ = zw.Write(data)
+		_ = zw.Close()
+		data = b.Bytes()
+	}
+	_, flags, env := tokenEnv("tok")(t, c)
+	r, tag, out := guardBuild(t, c, map[string]string{
+		"Dockerfile": "FROM localhost/busybox\nCOPY deep.gz /deep.gz\n",
+		"deep.gz":    string(data),
+	}, flags, env)
+	if r.code != 3 || !strings.Contains(r.stderr, "scan incomplete: archives nested deeper than") || !strings.Contains(r.stderr, "/deep.gz") {
+		t.Errorf("exit %d, want 3 and a message that the scan is incomplete at /deep.gz:\n%s", r.code, r.stderr)
+	}
+	assertRefused(t, r, tag, out, false)
+}
+
+// TestGuardMissesLookAlikes: what must still build: wrapped base64 of
+// something else, and credential helpers' names in an image when the
+// secret is an AWS or docker config that names them too.
+func TestGuardMissesLookAlikes(t *testing.T) {
+	runLeakCases(t, []leakCase{{
+		name:       "wrapped base64 and hex of random bytes",
+		canary:     longCanary,
+		dockerfile: "FROM localhost/busybox\nRUN --mount=type=secret,id=tok sh -c 'head -c 300 /dev/urandom | base64 > /r.b64; head -c 100 /dev/urandom | xxd -p > /r.hex'\n",
+		setup:      tokenEnv("tok"),
+		check: func(t *testing.T, c *canary, r result, img *image) {
+			if got := img.file(t, "/r.b64"); strings.Count(got, "\n") < 5 {
+				t.Errorf("/r.b64 = %q, want wrapped base64", got)
+			}
+		},
+	}, {
+		// AWS's recommended runtime config names a credential source, not
+		// a credential; the docker config names its helper.
+		name: "AWS runtime config and docker credsStore in the image, secret names them too",
+		dockerfile: "FROM localhost/busybox\nCOPY aws-config /root/.aws/config\nCOPY docker-config.json /root/.docker/config.json\n" +
+			"RUN --mount=type=secret,id=aws --mount=type=secret,id=docker wc -c /run/secrets/aws\n",
+		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			runtime := "[default]\nregion = eu-west-1\ncredential_source = Ec2InstanceMetadata\n" +
+				"[profile build]\ncredential_process = /usr/local/bin/aws-vault-helper exec build --json\n"
+			aws := secretFile(t, "credentials", "[ci]\naws_access_key_id = AKIA"+strings.ToUpper(randHex(t, 8))+"\naws_secret_access_key = "+c.value+"\n"+runtime)
+			dcfg := `{"auths":{"registry.example.com":{}},"credsStore":"ecr-login","credHelpers":{"123456789012.dkr.ecr.eu-west-1.amazonaws.com":"ecr-login"}}`
+			docker := secretFile(t, "config.json", strings.Replace(dcfg, "{}", `{"auth":"`+hex.EncodeToString([]byte(c.value))+`"}`, 1))
+			return map[string]string{"aws-config": runtime, "docker-config.json": dcfg + "\n"},
+				[]string{"--secret", "id=aws,src=" + aws, "--secret", "id=docker,src=" + docker}, nil
+		},
+	}})
+}
+
+// TestRedactWrapped: a step that prints the secret base64'd (wrapped at
+// 76) and hex-dumped (wrapped at 60): the log must not let a reader join
+// the lines back into the value.
+func TestRedactWrapped(t *testing.T) {
+	c := longCanary(t)
+	ctx := tempDir(t)
+	writeFiles(t, ctx, map[string]string{"Dockerfile": "FROM localhost/busybox\n" +
+		`RUN --mount=type=secret,id=tok,env=T sh -c 'printf "ci:%s" "$T" | base64; printf %s "$T" | xxd -p; echo done'` + "\n"})
+	r := runHush(t, c, call{args: build("-t", tagFor(t, ""), "--secret", "id=tok,env=HUSH_E2E_TOKEN", ctx), env: []string{"HUSH_E2E_TOKEN=" + c.value}})
+	if r.code != 0 {
+		t.Fatalf("exit code = %d, want 0\nstderr:\n%s", r.code, r.stderr)
+	}
+	wantLine(t, r.stderr, "done")
+	joined := strings.NewReplacer("\r", "", "\n", "").Replace(r.stderr)
+	if name := c.find([]byte(joined)); name != "" {
+		t.Errorf("the log's lines joined hold the canary's %s", name)
+	}
+	if !strings.Contains(r.stderr, "****") {
+		t.Errorf("nothing redacted:\n%s", c.mask(r.stderr))
+	}
+}
