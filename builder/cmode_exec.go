@@ -178,9 +178,12 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return fmt.Errorf("RUN %s: exit status %d", strings.Join(run.Args, " "), ee.ExitCode())
+			if ee.ExitCode() < 0 {
+				return fmt.Errorf("step killed: %v", ee.ProcessState)
+			}
+			return fmt.Errorf("exit status %d", ee.ExitCode())
 		}
-		return fmt.Errorf("RUN %s: %w", strings.Join(run.Args, " "), err)
+		return err
 	}
 	return e.ctx.Err()
 }

@@ -441,9 +441,11 @@ func sweepStepDirs() int {
 			continue
 		}
 		dir := filepath.Join(filepath.Dir(base), e.Name())
-		if b, err := os.ReadFile(filepath.Join(dir, runningStepFile)); err == nil && ownerAlive(string(b)) {
-			if pid, err := strconv.Atoi(strings.SplitN(string(b), "-", 2)[0]); err == nil && pid > 1 {
-				_ = unix.Kill(-pid, unix.SIGKILL)
+		if b, err := os.ReadFile(filepath.Join(dir, runningStepFile)); err == nil {
+			// Pdeathsig took the step's first process; what it started in
+			// its process group is ended here.
+			if pgid, err := strconv.Atoi(strings.SplitN(string(b), "-", 2)[0]); err == nil && pgid > 1 {
+				killGroup(pgid)
 			}
 		}
 		if os.RemoveAll(filepath.Join(filepath.Dir(base), e.Name())) == nil {
@@ -548,4 +550,19 @@ func restoreRoot(root string, ign *ignoreList, skel []topEntry) error {
 		errs = append(errs, os.Lchown(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
 	}
 	return errors.Join(errs...)
+}
+
+// killGroup ends every process in process group pgid (the group outlives
+// its leader).
+func killGroup(pgid int) {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid <= 1 {
+			continue
+		}
+		if g, err := unix.Getpgid(pid); err == nil && g == pgid {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+	}
 }
