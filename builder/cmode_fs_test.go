@@ -53,6 +53,22 @@ func TestIgnoreList(t *testing.T) {
 	}
 }
 
+func TestOwnDirOf(t *testing.T) {
+	for exe, want := range map[string]string{
+		"/hush/bin/hush":              "/hush",
+		"/kaniko/executor":            "/kaniko",
+		"/usr/local/bin/hush":         "/usr/local/bin/hush",
+		"/usr/bin/hush":               "/usr/bin/hush",
+		"/opt/hush/bin/hush":          "/opt/hush/bin",
+		"/hush":                       "/hush",
+		"/builds/ci/bin/hush/../hush": "/builds",
+	} {
+		if got := ownDirOf(exe); got != want {
+			t.Errorf("ownDirOf(%s) = %s, want %s", exe, got, want)
+		}
+	}
+}
+
 func TestClearRootKeepsIgnored(t *testing.T) {
 	root := t.TempDir()
 	for _, f := range []string{"/etc/passwd", "/etc/hosts", "/hush/bin/hush", "/usr/bin/sh", "/builds/p/src"} {

@@ -357,14 +357,7 @@ func (p *plan) ignoreList(store storage.Store, stepDir string) (*ignoreList, err
 	}
 	extra := []string{store.GraphRoot(), store.RunRoot(), stepDir, p.ownDir, p.opts.ContextDirectory, p.dockerfile}
 	if exe, err := os.Executable(); err == nil {
-		extra = append(extra, exe)
-		// hush's own directory (the image's /hush), unless it is a
-		// system directory the base image provides.
-		switch d := filepath.Dir(exe); d {
-		case "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin":
-		default:
-			extra = append(extra, d)
-		}
+		extra = append(extra, ownDirOf(exe))
 	}
 	for _, o := range p.outputs {
 		extra = append(extra, o.Dest)
@@ -564,5 +557,31 @@ func killGroup(pgid int) {
 		if g, err := unix.Getpgid(pid); err == nil && g == pgid {
 			_ = unix.Kill(pid, unix.SIGKILL)
 		}
+	}
+}
+
+// systemTop are top-level directories a base image provides: hush's own
+// directory is never one of them.
+var systemTop = map[string]bool{
+	"bin": true, "sbin": true, "usr": true, "lib": true, "lib32": true, "lib64": true, "libx32": true,
+	"etc": true, "var": true, "opt": true, "home": true, "root": true, "tmp": true, "run": true,
+	"srv": true, "mnt": true, "media": true, "boot": true,
+}
+
+// ownDirOf is what of hush's installation the ignore list keeps: a
+// top-level directory of its own (the image's /hush, with its libraries,
+// configuration and TMPDIR), else its bin directory unless that is a
+// system one, else the executable alone.
+func ownDirOf(exe string) string {
+	exe = filepath.Clean(exe)
+	top := strings.SplitN(strings.TrimPrefix(exe, "/"), "/", 2)[0]
+	if strings.Count(exe, "/") > 1 && !systemTop[top] {
+		return "/" + top
+	}
+	switch d := filepath.Dir(exe); d {
+	case "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/":
+		return exe
+	default:
+		return d
 	}
 }
