@@ -72,7 +72,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		pre = startPrescan(p.tmpDir, p.set)
 	}
 	r = trace.StartRegion(ctx, "buildah")
-	id, err := p.run(ctx, store)
+	id, err := p.runOrReuse(ctx, store)
 	r.End()
 	pre.stop()
 	if err != nil {

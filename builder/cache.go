@@ -30,6 +30,8 @@ type CacheExport struct {
 type registryCache struct {
 	to      []CacheExport
 	toRefs  []reference.Named
+	from    []reference.Named
+	stage   *stageCache // the default mode's cache (cachestage.go)
 	mu      sync.Mutex
 	entries []cacheEntry
 }
@@ -37,12 +39,10 @@ type registryCache struct {
 type cacheEntry struct{ key, image string }
 
 // applyCache sets up o's registry cache on buildah's options.
-func (p *plan) applyCache(o DockerOptions) error {
-	if len(o.CacheTo) == 0 && len(o.CacheFrom) == 0 {
+func (p *plan) applyCache(opts Options) error {
+	o := opts.DockerOptions
+	if len(o.CacheTo) == 0 && len(o.CacheFrom) == 0 && !(o.StageCache && !p.opts.Layers) {
 		return nil
-	}
-	if !p.opts.Layers {
-		return fmt.Errorf("--cache-to/--cache-from: the registry cache needs --layers (the default mode has no cache yet)")
 	}
 	c := &registryCache{to: o.CacheTo}
 	for _, ref := range o.CacheFrom {
@@ -50,7 +50,7 @@ func (p *plan) applyCache(o DockerOptions) error {
 		if err != nil {
 			return err
 		}
-		p.opts.CacheFrom = append(p.opts.CacheFrom, n)
+		c.from = append(c.from, n)
 	}
 	for i, e := range o.CacheTo {
 		if e.Mode == "" {
@@ -64,6 +64,12 @@ func (p *plan) applyCache(o DockerOptions) error {
 		}
 		c.toRefs = append(c.toRefs, n)
 	}
+	if !p.opts.Layers {
+		p.applyStageCache(c, opts)
+		p.cache = c
+		return nil
+	}
+	p.opts.CacheFrom = c.from
 	if len(c.toRefs) > 0 {
 		// One recorded "push" per entry: buildah's own destinations are
 		// each --cache-to repository; the first is enough to learn the key.
@@ -111,7 +117,11 @@ func (c *registryCache) record(dest, src types.ImageReference) {
 // part of the final image was not vetted by this build and is left out.
 // The image is already published, so a failed export is a warning.
 func (c *registryCache) export(ctx context.Context, store storage.Store, before snapshot, final string, p *plan) {
-	if c == nil || len(c.toRefs) == 0 {
+	if c == nil {
+		return
+	}
+	if c.stage != nil {
+		c.stage.export(ctx, store, final, c, p)
 		return
 	}
 	finalLayers := map[string]bool{}

@@ -35,6 +35,10 @@ type DockerOptions struct {
 	// --cache-from type=registry,ref=REF.
 	CacheTo   []CacheExport
 	CacheFrom []string
+	// StageCache, in the default mode (one layer per stage), reuses the
+	// image of an earlier build whose inputs are all unchanged
+	// (cachestage.go). Implied by CacheTo and CacheFrom there.
+	StageCache bool
 	// Load puts the image into the local Docker daemon under every tag
 	// (load.go), as docker's --load. Needs at least one tag.
 	Load bool
@@ -75,9 +79,6 @@ func (p *plan) applyDocker(opts Options) error {
 		}
 		p.opts.CommonBuildOpts.AddHost = append(p.opts.CommonBuildOpts.AddHost, line)
 	}
-	if err := p.applyCache(o); err != nil {
-		return err
-	}
 	ul, err := mergeUlimits(p.opts.CommonBuildOpts.Ulimit, o.Ulimits)
 	if err != nil {
 		return err
@@ -115,7 +116,8 @@ func (p *plan) applyDocker(opts Options) error {
 		fmt.Fprintf(p.stderr, "hush: --no-cache-filter with --layers: no stage is taken from the cache\n")
 		p.opts.NoCache = true
 	}
-	return nil
+	// Last: the cache key covers the options above.
+	return p.applyCache(opts)
 }
 
 // buildContext reads one --build-context NAME=VALUE.

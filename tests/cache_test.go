@@ -56,6 +56,12 @@ func cacheBuild(t *testing.T, c *canary, store []string, ctx string, flags ...st
 		"--secret", "id=s,src="+secretFile(t, "token", c.value))
 	args = append(append(args, flags...), ctx)
 	id, stderr := mustBuild(t, c, call{args: args})
+	return parseCacheRun(t, id, stderr)
+}
+
+// parseCacheRun reads a build's JSON progress.
+func parseCacheRun(t *testing.T, id, stderr string) cacheRun {
+	t.Helper()
 	r := cacheRun{id: id}
 	sc := bufio.NewScanner(strings.NewReader(stderr))
 	for sc.Scan() {

@@ -53,7 +53,6 @@ func TestBuildBadInput(t *testing.T) {
 		{"cache without ref", []string{"build", "--layers", "--cache-to", "type=registry,mode=max", dir}, "ref="},
 		{"cache mode", []string{"build", "--layers", "--cache-to", "type=registry,ref=r.example/c,mode=all", dir}, "mode"},
 		{"cache key", []string{"build", "--layers", "--cache-to", "type=registry,ref=r.example/c,compression=zstd", dir}, `unknown key "compression"`},
-		{"cache without --layers", []string{"build", "--cache-from", "r.example/c", dir}, "--layers"},
 		{"bad progress", []string{"build", "--progress", "fancy", dir}, "--progress"},
 		{"foreign platform", []string{"build", "--platform", "linux/s390x", dir}, "only the host platform"},
 		{"bad label", []string{"build", "--label", "novalue", dir}, "--label"},

@@ -15,7 +15,7 @@ type dockerFlags struct {
 	buildContexts, addHosts, ulimits, annotations, noCacheFilter []string
 	cacheTo, cacheFrom                                           []string
 	shmSize, provenance, sbom                                    string
-	load                                                         bool
+	load, stageCache                                             bool
 }
 
 func (d *dockerFlags) register(cmd *cobra.Command) {
@@ -28,6 +28,7 @@ func (d *dockerFlags) register(cmd *cobra.Command) {
 	f.StringArrayVar(&d.noCacheFilter, "no-cache-filter", nil, "stage not to take from a cache (repeatable; with --layers, no stage is)")
 	f.StringArrayVar(&d.cacheTo, "cache-to", nil, "registry cache to export (with --layers): type=registry,ref=REPO[,mode=min|max] or REPO (repeatable)")
 	f.StringArrayVar(&d.cacheFrom, "cache-from", nil, "registry cache to use (with --layers): type=registry,ref=REPO or REPO (repeatable)")
+	f.BoolVar(&d.stageCache, "stage-cache", false, "default mode: reuse the image of an earlier build whose inputs are all unchanged (implied by --cache-from/--cache-to)")
 	f.BoolVar(&d.load, "load", false, "also put the image into the local Docker daemon ($DOCKER_HOST), as -o type=docker without dest")
 	f.StringVar(&d.provenance, "provenance", "", "only false is accepted: hush writes no attestations")
 	f.StringVar(&d.sbom, "sbom", "", "only false is accepted: hush writes no attestations")
@@ -40,7 +41,7 @@ func (d *dockerFlags) options() (builder.DockerOptions, error) {
 	o := builder.DockerOptions{
 		AddHosts: d.addHosts, Ulimits: d.ulimits, ShmSize: d.shmSize,
 		Annotations: d.annotations, NoCacheFilter: splitList(d.noCacheFilter),
-		Load: d.load,
+		Load: d.load, StageCache: d.stageCache,
 	}
 	for _, a := range []struct{ flag, v string }{{"provenance", d.provenance}, {"sbom", d.sbom}} {
 		if a.v != "" && a.v != "false" && a.v != "0" {
