@@ -29,6 +29,11 @@ type Spec struct {
 	// variable Arg: the safe path for Dockerfiles that take a credential as
 	// `ARG NAME`, since it never reaches the image's history or config.
 	Arg string
+	// Rotate makes the value an input of the build cache key, so a build
+	// that uses a changed value is not a cache hit. Only a slow, salted
+	// derivation of the value enters the key (builder/cachekey.go).
+	// Default false: as BuildKit, the value is not part of any key.
+	Rotate bool
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -80,6 +85,12 @@ func ParseSpec(s string) (Spec, error) {
 				return Spec{}, fmt.Errorf("%w: mode must be octal, 0 to 0777", ErrSpec)
 			}
 			sp.Mode = os.FileMode(m)
+		case "rotate":
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return Spec{}, fmt.Errorf("%w: rotate must be true or false", ErrSpec)
+			}
+			sp.Rotate = b
 		case "uid", "gid":
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 0 {

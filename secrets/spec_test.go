@@ -25,6 +25,7 @@ func TestParseSpec(t *testing.T) {
 			Spec{ID: "pip", Src: "p", Target: "/root/.pip/pip.conf", Mode: 0o600, UID: 1000, GID: 100}},
 		{"id=a,source=s,dst=/x/../y", Spec{ID: "a", Src: "s", Target: "/y", Mode: 0o400}},
 		{"id=pw,env=PW,arg=THEPASSWORD", Spec{ID: "pw", Env: "PW", Arg: "THEPASSWORD", Mode: 0o400}},
+		{"id=npm,src=n,rotate=true", Spec{ID: "npm", Src: "n", Mode: 0o400, Rotate: true}},
 	}
 	for _, tt := range tests {
 		got, err := ParseSpec(tt.in)
@@ -48,6 +49,7 @@ func TestParseSpecErrors(t *testing.T) {
 		{"id=a,src=x,env=Y", "both src and env"},
 		{"id=a,target=relative/path", "absolute"},
 		{"id=a,mode=999", "octal"},
+		{"id=a,rotate=often", "rotate must be true or false"},
 		{"id=a,uid=-1", "uid"},
 		{"id=a/b", "must not contain"},
 		{"id=a,arg=not-a-name", "arg must be"},
