@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hushbuild/hush/secrets"
 	"github.com/openshift/imagebuilder/dockerfile/parser"
 	"go.podman.io/buildah/define"
 	"go.podman.io/image/v5/docker/reference"
@@ -30,6 +31,7 @@ type buildInputs struct {
 	static  []byte   // canonical JSON of the options and context digests
 	df      []byte   // the Dockerfile
 	images  []string // image references the Dockerfile and contexts name
+	rotate  []string // ids of the secrets whose value is an input (rotate=true)
 	uncache string   // why the build cannot be keyed; "" if it can
 }
 
@@ -69,6 +71,9 @@ func collectInputs(o Options, contextDir, dockerfile string, ulimits []string) b
 	}
 	sort.Strings(k.Args)
 	for _, s := range o.Secrets {
+		if s.Rotate {
+			in.rotate = append(in.rotate, s.ID)
+		}
 		typ := "file"
 		if s.Env != "" {
 			typ = "env"
@@ -160,9 +165,10 @@ func dockerfileImages(df []byte) ([]string, string) {
 	return images, ""
 }
 
-// key adds the base images' ids from storage to the inputs; "" and a reason
-// when an image is not there (it will be pulled: its digest is not known).
-func (in buildInputs) key(store storage.Store) (string, string) {
+// key adds the base images' ids from storage, and the derived values of
+// rotate=true secrets, to the inputs; "" and a reason when an image is not
+// there (it will be pulled: its digest is not known).
+func (in buildInputs) key(store storage.Store, loaded []secrets.Secret, salt func() ([]byte, error)) (string, string) {
 	if in.uncache != "" {
 		return "", in.uncache
 	}
@@ -176,6 +182,19 @@ func (in buildInputs) key(store storage.Store) (string, string) {
 			return "", fmt.Sprintf("image %s is not in local storage", name)
 		}
 		fmt.Fprintf(h, "\nimage %s %s", name, id)
+	}
+	if len(in.rotate) > 0 {
+		sl, err := salt()
+		if err != nil {
+			return "", fmt.Sprintf("no salt for rotated secrets: %v", err)
+		}
+		for _, id := range in.rotate {
+			for _, sec := range loaded {
+				if sec.ID == id {
+					fmt.Fprintf(h, "\nrotate %s %x", id, deriveRotation(sec.Value(), sl))
+				}
+			}
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), ""
 }

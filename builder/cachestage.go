@@ -40,7 +40,7 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store) (string, err
 		return p.run(ctx, store)
 	}
 	s := p.cache.stage
-	key, why := s.inputs.key(store)
+	key, why := s.inputs.key(store, p.secrets.Loaded(), func() ([]byte, error) { return rotationSalt(store, p.cache) })
 	if key == "" {
 		fmt.Fprintf(p.stderr, "hush: build cache not used: %s\n", why)
 		return p.run(ctx, store)

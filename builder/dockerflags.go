@@ -116,6 +116,11 @@ func (p *plan) applyDocker(opts Options) error {
 		fmt.Fprintf(p.stderr, "hush: --no-cache-filter with --layers: no stage is taken from the cache\n")
 		p.opts.NoCache = true
 	}
+	for _, sp := range opts.Secrets {
+		if sp.Rotate && p.opts.Layers {
+			return fmt.Errorf("--secret %s: rotate= applies to the default mode's build cache; --layers steps are keyed by buildah, without secret values", sp.ID)
+		}
+	}
 	// Last: the cache key covers the options above.
 	return p.applyCache(opts)
 }

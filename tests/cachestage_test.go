@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,4 +100,63 @@ func fastHashes(v string) map[string]string {
 		out[name+" base64"] = strings.TrimRight(base64.StdEncoding.EncodeToString(sum), "=")
 	}
 	return out
+}
+
+// TestSecretRotation: with rotate=true a new secret value rebuilds and the
+// same value hits; neither the value nor a fast hash of it is in any cache
+// artefact (image names, the salt file, registry tags and blobs).
+func TestSecretRotation(t *testing.T) {
+	v1, v2 := newCanary(t), newCanary(t)
+	addr := startRegistry(t)
+	repo := addr + "/team/rotation"
+	ctx := tempDir(t)
+	writeFiles(t, ctx, map[string]string{"Dockerfile": "FROM localhost/busybox\nRUN --mount=type=secret,id=s echo RUNNING-final && test -s /run/secrets/s\nLABEL e2e=" + randHex(t, 6) + "\n"})
+	build := func(c *canary, flags ...string) cacheRun {
+		t.Helper()
+		args := append(append([]string{"build"}, storeFlags()...), "--tls-verify=false", "--progress", "json",
+			"--secret", "id=s,rotate=true,src="+secretFile(t, "token", c.value))
+		id, stderr := mustBuild(t, c, call{args: append(append(args, flags...), ctx)})
+		return parseCacheRun(t, id, stderr)
+	}
+	first := build(v1, "--cache-to", repo)
+	if len(first.ran) != 1 {
+		t.Fatalf("first build ran %v, want the RUN", first.ran)
+	}
+	if same := build(v1, "--cache-from", repo); len(same.ran) != 0 || same.hits != 1 {
+		t.Errorf("same value: ran %v, %d hits; want a hit", same.ran, same.hits)
+	}
+	if rotated := build(v2, "--cache-from", repo, "--cache-to", repo); len(rotated.ran) != 1 || rotated.hits != 0 {
+		t.Errorf("rotated value with rotate=true: ran %v, %d hits; want a rebuild", rotated.ran, rotated.hits)
+	}
+	if back := build(v2, "--stage-cache", "--cache-from", repo); len(back.ran) != 0 {
+		t.Errorf("the rotated value again: ran %v; want a hit", back.ran)
+	}
+
+	var artefacts []string
+	artefacts = append(artefacts, imageNames(t, suite.root)...)
+	artefacts = append(artefacts, registryTags(t, addr, "team/rotation")...)
+	salt, _ := filepath.Glob(filepath.Join(suite.root, "hush-cache-salt"))
+	for _, p := range salt {
+		b, _ := os.ReadFile(p)
+		artefacts = append(artefacts, string(b), hex.EncodeToString(b))
+	}
+	layout := filepath.Join(tempDir(t), "cache")
+	for _, tag := range registryTags(t, addr, "team/rotation") {
+		if _, err := skopeo(t, false, "copy", "-q", "--src-tls-verify=false", "docker://"+repo+":"+tag, "oci:"+layout+":"+tag); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []*canary{v1, v2} {
+		for name, text := range fastHashes(c.value) {
+			c.also(name, text)
+		}
+		for _, a := range artefacts {
+			if form := c.find([]byte(a)); form != "" {
+				t.Errorf("a cache name or the salt holds the secret's %s", form)
+			}
+		}
+		for _, leak := range findLeaks(t, layout, c) {
+			t.Errorf("LEAK in the registry cache: %s", leak)
+		}
+	}
 }

@@ -49,6 +49,7 @@ func TestBuildBadInput(t *testing.T) {
 		{"URL build-context", []string{"build", "--build-context", "extra=https://example.com/x.tar", dir}, "URL contexts are not supported"},
 		{"provenance", []string{"build", "--provenance=mode=max", dir}, "--provenance"},
 		{"bare sbom", []string{"build", "--sbom", dir}, "--sbom"},
+		{"rotate with --layers", []string{"build", "--layers", "--secret", "id=HUSH_CLI_TEST_TOKEN,rotate=true", dir}, "rotate="},
 		{"gha cache", []string{"build", "--layers", "--cache-from", "type=gha", dir}, "only type=registry"},
 		{"cache without ref", []string{"build", "--layers", "--cache-to", "type=registry,mode=max", dir}, "ref="},
 		{"cache mode", []string{"build", "--layers", "--cache-to", "type=registry,ref=r.example/c,mode=all", dir}, "mode"},
