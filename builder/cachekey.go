@@ -165,10 +165,10 @@ func dockerfileImages(df []byte) ([]string, string) {
 	return images, ""
 }
 
-// key adds the base images' ids from storage, and the derived values of
-// rotate=true secrets, to the inputs; "" and a reason when an image is not
-// there (it will be pulled: its digest is not known).
-func (in buildInputs) key(store storage.Store, loaded []secrets.Secret, salt func() ([]byte, error)) (string, string) {
+// key adds the base images' ids from storage (pulling a missing one, as
+// the build would), and the derived values of rotate=true secrets, to the
+// inputs; "" and a reason when an image is not there.
+func (in buildInputs) key(store storage.Store, loaded []secrets.Secret, salt func() ([]byte, error), pull func(string) string) (string, string) {
 	if in.uncache != "" {
 		return "", in.uncache
 	}
@@ -178,6 +178,9 @@ func (in buildInputs) key(store storage.Store, loaded []secrets.Secret, salt fun
 	h.Write(in.static)
 	for _, name := range in.images {
 		id := localImage(store, name)
+		if id == "" {
+			id = pull(name)
+		}
 		if id == "" {
 			return "", fmt.Sprintf("image %s is not in local storage", name)
 		}

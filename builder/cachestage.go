@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
@@ -40,7 +41,8 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store) (string, err
 		return p.run(ctx, store)
 	}
 	s := p.cache.stage
-	key, why := s.inputs.key(store, p.secrets.Loaded(), func() ([]byte, error) { return rotationSalt(store, p.cache) })
+	key, why := s.inputs.key(store, p.secrets.Loaded(), func() ([]byte, error) { return rotationSalt(store, p.cache) },
+		func(name string) string { return pullBase(ctx, store, name, p) })
 	if key == "" {
 		fmt.Fprintf(p.stderr, "hush: build cache not used: %s\n", why)
 		return p.run(ctx, store)
@@ -104,4 +106,32 @@ func (s *stageCache) export(ctx context.Context, store storage.Store, final stri
 		}
 		fmt.Fprintf(p.stderr, "hush: cache: the build exported to %s\n", reference.FamiliarString(repo))
 	}
+}
+
+// pullBase pulls a base image the key needs and local storage lacks, as the
+// build would (pull if missing), so that a fresh runner can key its build.
+// Only a fully qualified name is pulled: a short one is resolved by
+// registries.conf in buildah, which the key cannot second-guess.
+func pullBase(ctx context.Context, store storage.Store, name string, p *plan) string {
+	first, _, ok := strings.Cut(name, "/")
+	if !ok || !(strings.ContainsAny(first, ".:") || first == "localhost") {
+		return ""
+	}
+	named, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return ""
+	}
+	named = reference.TagNameOnly(named)
+	src, err := docker.NewReference(named)
+	if err != nil {
+		return ""
+	}
+	dest, err := is.Transport.ParseStoreReference(store, named.String())
+	if err != nil {
+		return ""
+	}
+	if _, err := copyImage(ctx, dest, src, p); err != nil {
+		return ""
+	}
+	return localImage(store, named.String())
 }

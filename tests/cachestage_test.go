@@ -160,3 +160,33 @@ func TestSecretRotation(t *testing.T) {
 		}
 	}
 }
+
+// TestStageCacheFreshRunner: an empty store (a new CI runner) with
+// --cache-from pulls the base the key needs, then the build from the
+// registry cache, running nothing.
+func TestStageCacheFreshRunner(t *testing.T) {
+	addr := startRegistry(t)
+	base := addr + "/base/busybox:1"
+	if _, err := skopeo(t, true, "copy", "-q", "--dest-tls-verify=false", storeRef(suite.root, suite.runRoot, "localhost/busybox:latest"), "docker://"+base); err != nil {
+		t.Fatal(err)
+	}
+	ctx := tempDir(t)
+	writeFiles(t, ctx, map[string]string{"Dockerfile": "FROM " + base + "\nRUN echo RUNNING-final && echo x > /x\nLABEL e2e=" + randHex(t, 6) + "\n"})
+	repo := addr + "/team/fresh"
+	run := func(store []string, flags ...string) cacheRun {
+		t.Helper()
+		args := append(append([]string{"build"}, store...), "--tls-verify=false", "--progress", "json")
+		id, stderr := mustBuild(t, nil, call{args: append(append(args, flags...), ctx)})
+		return parseCacheRun(t, id, stderr)
+	}
+	a := run(storeFlags(), "--cache-to", repo)
+	if len(a.ran) != 1 {
+		t.Fatalf("first build ran %v, want the RUN", a.ran)
+	}
+	dir := tempDir(t)
+	empty := []string{"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run")}
+	b := run(empty, "--cache-from", repo)
+	if len(b.ran) != 0 || b.hits != 1 || b.id != a.id {
+		t.Errorf("empty store with --cache-from: ran %v, %d hits, image %s; want nothing run, 1 hit, %s", b.ran, b.hits, b.id, a.id)
+	}
+}
