@@ -6,7 +6,7 @@ GO      ?= go
 GOFLAGS_HUSH := -mod=vendor -tags "$(TAGS)"
 export CGO_ENABLED := 1
 
-.PHONY: all build deps base demo test unit e2e bench lint vendor docs clean
+.PHONY: all build deps base image demo test unit e2e bench lint vendor docs clean
 
 all: build
 
@@ -20,6 +20,14 @@ build:
 # Debian's busybox-static: no registry is needed.
 base: build
 	@scripts/base.sh bin/hush
+
+# image builds localhost/hush:dev, with hush, FROM scratch: a static hush
+# (netgo, osusergo: no libc lookups at run time) plus this machine's runc,
+# newuidmap, newgidmap and busybox (scripts/image.sh). Output:
+# bin/hush-image.tar (docker load) and bin/hush-image/ (OCI layout).
+image: build
+	$(GO) build -mod=vendor -tags "$(TAGS) netgo osusergo" -ldflags "-linkmode external -extldflags -static -X main.version=$(VERSION)" -o bin/hush-static ./cmd/hush
+	@scripts/image.sh bin/hush-static bin/hush
 
 demo: deps build
 	@scripts/demo.sh bin/hush

@@ -43,7 +43,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	logrus.SetOutput(p.stderr)
 	logrus.SetLevel(logrus.WarnLevel)
 	r := trace.StartRegion(ctx, "open-store") // regions: docs/performance.md
-	store, err := openStore(p.storage)
+	store, err := openStoreReport(p.storage, p.stderr, p.isolation == IsolationContainer)
 	r.End()
 	if err != nil {
 		return nil, err
@@ -211,9 +211,9 @@ func prepare(o Options) (_ *plan, err error) {
 	if o.Pull {
 		pull = define.PullAlways
 	}
-	isolation := define.IsolationOCI
-	if os.Geteuid() != 0 {
-		isolation = define.IsolationOCIRootless
+	isolation, err := p.setupIsolation(o)
+	if err != nil {
+		return nil, err
 	}
 	out := stdout
 	p.opts = define.BuildOptions{

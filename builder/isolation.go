@@ -1,6 +1,11 @@
 package builder
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+
+	"go.podman.io/buildah/define"
+)
 
 // Isolation is how RUN steps are isolated from the machine hush runs on.
 // The ladder, strongest first: OCI (runc with namespaces and cgroups, as
@@ -28,4 +33,77 @@ func ParseIsolation(s string) (Isolation, error) {
 		return i, nil
 	}
 	return "", fmt.Errorf("isolation %q: want auto, oci, rootless, chroot or container", s)
+}
+
+// setupIsolation picks the build's isolation (auto: detected), says in one
+// line on stderr when it is weaker than runc's, and fills in built-in
+// configuration where the machine has none.
+func (p *plan) setupIsolation(o Options) (define.Isolation, error) {
+	mode, d, err := resolveIsolation(o.Isolation, o.ForceContainer)
+	if err != nil {
+		return 0, err
+	}
+	p.isolation = mode
+	if mode == IsolationChroot || mode == IsolationContainer {
+		fmt.Fprintf(p.stderr, "hush: isolation %s: %s\n", mode, d.Why)
+	}
+	if p.tmpDir == "" && p.ownDir != "" && (mode == IsolationChroot || mode == IsolationRootless) && overlayCannotStack(os.TempDir()) != "" {
+		// buildah mounts an overlay over the build context, with its
+		// upper directory under TMPDIR: not on a container's overlayfs
+		// root. The build's tmpfs directory takes it.
+		p.tmpDir = p.ownDir
+	}
+	dir := p.ownDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "hush-conf-"); err != nil {
+			return 0, fmt.Errorf("creating a directory for built-in configuration: %w", err)
+		}
+		p.undo = append(p.undo, func() { os.RemoveAll(dir) })
+	}
+	if _, err := fillHostDefaults(p.sys, dir); err != nil {
+		return 0, err
+	}
+	return buildahIsolation(mode), nil
+}
+
+// UserNSError is nil when this process can create a user namespace, which
+// an unprivileged user needs for everything; else the one-line error
+// naming what to change.
+func UserNSError() error {
+	if d := Detect(); d.Err != nil && d.UserNS != nil && d.UserNS != ErrNotProbed {
+		return d.Err
+	}
+	return nil
+}
+
+// RootNeedsUserNS reports whether root, building with isolation want (an
+// --isolation value), must first enter a user namespace: it lacks mount
+// rights (no CAP_SYS_ADMIN, or seccomp refuses) but can create one, in
+// which chroot isolation works.
+func RootNeedsUserNS(want string) bool {
+	m, err := ParseIsolation(want)
+	if err != nil || (m != IsolationAuto && m != IsolationChroot && m != IsolationRootless) {
+		return false
+	}
+	return Detect().NeedUserNS
+}
+
+// ContainerModeAvailable reports whether this hush has container mode's
+// engine.
+func ContainerModeAvailable() bool { return containerEngine != nil }
+
+// ProbeUserNS creates a user namespace in a child: nil if it worked.
+func ProbeUserNS() error { return probeNS(true, false, false) }
+
+// StorageDriverNote says which driver hush picks for a storage root whose
+// configured driver is configured ("" or overlay), and why, or "" when it
+// keeps the configured one.
+func StorageDriverNote(root, configured string) string {
+	if configured != "" && configured != "overlay" {
+		return ""
+	}
+	if why := overlayCannotStack(root); why != "" {
+		return "vfs: " + why
+	}
+	return ""
 }

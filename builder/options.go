@@ -63,6 +63,9 @@ type Options struct {
 	// Isolation of RUN steps (isolation.go). Default: detected, the
 	// strongest mode that works where hush runs.
 	Isolation Isolation
+	// ForceContainer lets IsolationContainer run where hush sees no
+	// container. Container mode rewrites /: only for a disposable machine.
+	ForceContainer bool
 	// SourceDateEpoch, when set, pins timestamps in the image config,
 	// history and layer contents, for reproducible output.
 	SourceDateEpoch *time.Time

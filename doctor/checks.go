@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hushbuild/hush/builder"
 	"go.podman.io/storage"
 	"golang.org/x/sys/unix"
 )
@@ -23,9 +24,10 @@ func Run(probe func() error) Report {
 		r.Checks = append(r.Checks, idmapTools(), subids("/etc/subuid"), subids("/etc/subgid"), runtimeDir())
 	}
 	r.Checks = append(r.Checks, userns(), storageCheck(), rlimits())
-	if r.Rootless && probe != nil {
+	if r.Rootless && probe != nil && builder.ProbeUserNS() == nil {
 		r.Checks = append(r.Checks, overlayCheck(probe))
 	}
+	r.Checks = append(r.Checks, isolationChecks()...)
 	return r
 }
 
@@ -161,7 +163,16 @@ func userns() Check {
 		c.Status, c.Detail, c.Fix = Fail, "kernel.unprivileged_userns_clone is 0", "sysctl -w kernel.unprivileged_userns_clone=1"
 		return c
 	}
-	c.Status, c.Detail = OK, "enabled"
+	// The sysctls allow it; a seccomp profile (a container's) may not.
+	if err := builder.ProbeUserNS(); err != nil {
+		c.Status, c.Detail = Warn, "cannot create one: "+err.Error()
+		c.Fix = "allow unshare(CLONE_NEWUSER): docker run --security-opt seccomp=unconfined, Kubernetes seccompProfile Unconfined"
+		if os.Geteuid() != 0 {
+			c.Status = Fail
+		}
+		return c
+	}
+	c.Status, c.Detail = OK, "enabled (created one)"
 	return c
 }
 
@@ -189,6 +200,9 @@ func storageCheck() Check {
 		return c
 	}
 	c.Status, c.Detail = OK, fmt.Sprintf("driver %s, root %s", driver, opts.GraphRoot)
+	if note := builder.StorageDriverNote(opts.GraphRoot, opts.GraphDriverName); note != "" {
+		c.Detail = fmt.Sprintf("driver %s, root %s", note, opts.GraphRoot)
+	}
 	return c
 }
 

@@ -20,8 +20,9 @@ type buildOptions struct {
 	tags, buildArgs, labels, secrets, ssh, outputs []string
 	file, target, platform, network, progress      string
 	iidFile, metadataFile, authFile, runtime       string
-	sourceDateEpoch                                string
+	sourceDateEpoch, isolation                     string
 	noCache, pull, quiet, layers, push, tlsVerify  bool
+	forceContainer                                 bool
 	storage                                        storageFlags
 	docker                                         dockerFlags
 }
@@ -62,6 +63,8 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "extra output: type=oci,dest=DIR | type=docker,dest=FILE.tar | type=local,dest=DIR | type=tar,dest=FILE | type=registry (repeatable)")
 	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"), "Unix time to pin image timestamps to (default $SOURCE_DATE_EPOCH)")
 	f.StringVar(&o.runtime, "runtime", os.Getenv("BUILDAH_RUNTIME"), "OCI runtime for RUN (default: runc, else crun)")
+	f.StringVar(&o.isolation, "isolation", "auto", "isolation of RUN steps: auto, oci, rootless, chroot or container (auto: the strongest that works here)")
+	f.BoolVar(&o.forceContainer, "force-container", false, "allow --isolation container where hush sees no container (it rewrites /)")
 	o.storage.register(cmd)
 	o.docker.register(cmd)
 	return cmd
@@ -96,6 +99,11 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 		Network: o.network, Layers: o.layers, SSH: o.ssh, AuthFile: o.authFile,
 		Storage: o.storage.options(), Runtime: o.runtime, Quiet: o.quiet,
 	}
+	var err error
+	if opts.Isolation, err = builder.ParseIsolation(o.isolation); err != nil {
+		return opts, err
+	}
+	opts.ForceContainer = o.forceContainer
 	if contextArg == "-" {
 		if o.file != "" {
 			return opts, fmt.Errorf("-f cannot be used with a Dockerfile on stdin")
@@ -113,7 +121,6 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 		v := false
 		opts.TLSVerify = &v
 	}
-	var err error
 	if opts.BuildArgs, err = buildArgs(o.buildArgs); err != nil {
 		return opts, err
 	}

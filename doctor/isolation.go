@@ -1,0 +1,48 @@
+package doctor
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hushbuild/hush/builder"
+)
+
+// isolationChecks report the probes behind --isolation auto and the mode
+// it picks: the same detection a build runs, so doctor's "ok" is the
+// build's.
+func isolationChecks() []Check {
+	d := builder.Detect()
+	var out []Check
+	for _, p := range []struct {
+		name string
+		err  error
+	}{{"mounts", d.Mount}, {"/proc (runc)", d.Proc}, {"cgroups", d.Cgroup}} {
+		if errors.Is(p.err, builder.ErrNotProbed) {
+			continue
+		}
+		c := Check{Name: p.name, Status: OK, Detail: "work"}
+		if p.err != nil {
+			// A weaker mode copes; the isolation line says whether one does.
+			c.Status, c.Detail = Warn, p.err.Error()
+		}
+		out = append(out, c)
+	}
+	c := Check{Name: "isolation"}
+	switch {
+	case d.Err != nil:
+		c.Status, c.Detail = Fail, d.Err.Error()
+	case d.Mode == builder.IsolationContainer && !builder.ContainerModeAvailable():
+		c.Status, c.Detail = Fail, fmt.Sprintf("only container mode could work here (%s), and this hush lacks it", d.Why)
+		c.Fix = "run as root with --security-opt seccomp=unconfined or --cap-add SYS_ADMIN (chroot mode)"
+	default:
+		where := ""
+		if d.InContainer {
+			where = " (in a container: " + d.ContainerSign + ")"
+		}
+		c.Status, c.Detail = OK, fmt.Sprintf("auto picks %s: %s%s", d.Mode, d.Why, where)
+		if d.NeedUserNS {
+			c.Detail += "; hush enters a user namespace first"
+		}
+	}
+	return append(out, c)
+}

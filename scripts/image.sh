@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# make image: builds localhost/hush:dev with hush itself, FROM scratch, from
+# a context assembled here: a static hush, this machine's runc, newuidmap,
+# newgidmap and busybox, and the shared libraries ldd names for them.
+# Writes bin/hush-image.tar (docker archive) and bin/hush-image/ (OCI layout).
+# Usage: image.sh HUSH_STATIC BUILDER_HUSH
+set -euo pipefail
+static=$1 hush=$2
+ctx=$(mktemp -d)
+trap 'rm -rf "$ctx"' EXIT
+root=$ctx/rootfs
+mkdir -p "$root"/hush/{bin,etc/ssl,storage,run,tmp} "$root"/{etc,root,run,tmp,var/tmp,lib64}
+chmod 1777 "$root"/hush/{storage,run,tmp} "$root"/tmp "$root"/var/tmp
+chmod 0700 "$root"/root
+install -m 0755 "$static" "$root/hush/bin/hush"
+for b in runc newuidmap newgidmap busybox; do
+	src=$(command -v "$b" || true)
+	[ -n "$src" ] || { echo "image: $b not found on this machine (apt-get install runc uidmap busybox-static)" >&2; exit 1; }
+	install -m 0755 "$src" "$root/hush/bin/$b"
+	# Shared libraries (and the loader) where the binaries look for them.
+	{ ldd "$src" 2>/dev/null || true; } | awk '/=> \//{print $3} /^[ \t]*\/lib/{print $1}' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+done
+for a in $("$root/hush/bin/busybox" --list); do
+	[ -e "$root/hush/bin/$a" ] || ln -s busybox "$root/hush/bin/$a"
+done
+cp -L /etc/ssl/certs/ca-certificates.crt "$root/hush/etc/ssl/ca-certificates.crt"
+# One store for whoever runs the container (root or any uid: the
+# directories are 1777; for a uid, graphroot wins over rootless paths).
+# A volume goes on /hush/storage. The driver is chosen at run time (vfs on
+# the container's overlayfs root).
+cat > "$root/hush/etc/storage.conf" <<'CONF'
+[storage]
+graphroot = "/hush/storage"
+runroot = "/hush/run"
+CONF
+cp Containerfile "$ctx/Containerfile"
+rm -rf bin/hush-image bin/hush-image.tar
+"$hush" build -q -f "$ctx/Containerfile" -t localhost/hush:dev \
+	-o type=docker,dest=bin/hush-image.tar -o type=oci,dest=bin/hush-image "$ctx"
+echo "image: localhost/hush:dev in bin/hush-image.tar and bin/hush-image/"
