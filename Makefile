@@ -33,8 +33,9 @@ demo: deps build
 	@scripts/demo.sh bin/hush
 
 # test runs every suite: unit tests, then the end-to-end suite as root and
-# as an unprivileged user (scripts/test-env.sh creates it).
-test: deps build
+# as an unprivileged user (scripts/test-env.sh creates it). The image is
+# for tests/container_test.go (hush in docker run set-ups).
+test: deps build image
 	$(GO) test $(GOFLAGS_HUSH) -count=1 $$($(GO) list $(GOFLAGS_HUSH) ./... | grep -v /tests)
 	@scripts/e2e.sh
 

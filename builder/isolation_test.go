@@ -67,3 +67,11 @@ func TestFillHostDefaults(t *testing.T) {
 		t.Errorf("with both files present: filled %v, %v; want nothing", filled, err)
 	}
 }
+
+// BenchmarkDetect is what auto detection adds to a build, uncached: the
+// forked probes and the cgroup mkdir (go test -bench Detect ./builder/).
+func BenchmarkDetect(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		_ = detect()
+	}
+}

@@ -26,7 +26,11 @@ done
 for a in $("$root/hush/bin/busybox" --list); do
 	[ -e "$root/hush/bin/$a" ] || ln -s busybox "$root/hush/bin/$a"
 done
-cp -L /etc/ssl/certs/ca-certificates.crt "$root/hush/etc/ssl/ca-certificates.crt"
+if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+	cp -L /etc/ssl/certs/ca-certificates.crt "$root/hush/etc/ssl/ca-certificates.crt"
+else
+	echo "image: no /etc/ssl/certs/ca-certificates.crt here (apt-get install ca-certificates): the image trusts no CA" >&2
+fi
 # One store for whoever runs the container (root or any uid: the
 # directories are 1777; for a uid, graphroot wins over rootless paths).
 # A volume goes on /hush/storage. The driver is chosen at run time (vfs on
