@@ -24,7 +24,7 @@ import (
 // Build builds the Dockerfile Options name and returns the image it made.
 // On error nothing is tagged and the build's containers are removed.
 func Build(ctx context.Context, o Options) (*Result, error) {
-	p, err := prepare(o)
+	p, err := prepare(ctx, o)
 	if err != nil {
 		// prepare's errors name flags, paths and ids, never values.
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
@@ -156,7 +156,7 @@ func (p *plan) cleanup() {
 
 // prepare validates everything that can be checked before touching storage,
 // so bad input fails fast and leaves nothing behind.
-func prepare(o Options) (_ *plan, err error) {
+func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage}
 	defer func() {
 		if err != nil {
@@ -182,7 +182,7 @@ func prepare(o Options) (_ *plan, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.secrets, err = deliver(o.Secrets); err != nil {
+	if p.secrets, err = deliver(ctx, o.Secrets, o.SecretStore); err != nil {
 		return nil, err
 	}
 	p.undo = append(p.undo, p.secrets.close)

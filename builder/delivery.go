@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -26,7 +27,7 @@ type delivery struct {
 // environment, which is shared by every goroutine.
 var envMu sync.Mutex
 
-func deliver(specs []secrets.Spec) (*delivery, error) {
+func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*delivery, error) {
 	d := &delivery{}
 	seen := map[string]bool{}
 	for _, sp := range specs {
@@ -34,7 +35,7 @@ func deliver(specs []secrets.Spec) (*delivery, error) {
 			return nil, fmt.Errorf("--secret: id %q given twice", sp.ID)
 		}
 		seen[sp.ID] = true
-		s, err := sp.Load()
+		s, err := sp.LoadFrom(ctx, store)
 		if err != nil {
 			d.close()
 			return nil, err

@@ -45,6 +45,12 @@ type Options struct {
 	// Secrets are the --secret specs: available to RUN --mount=type=secret,
 	// and, with Target set, present at that path during every RUN step.
 	Secrets []secrets.Spec
+	// SecretStore gives the values of Secrets that name no source of their
+	// own (no Src, Env or Cmd): a program holding values in memory passes
+	// e.g. secrets.MapStore{"npm": token} and Spec{ID: "npm"}. The build
+	// reads each value once, when it starts. Default nil: every spec needs
+	// a source.
+	SecretStore secrets.Store
 	// SSH are --ssh values: "default" (the agent at $SSH_AUTH_SOCK) or
 	// ID=PATH[,PATH] (an agent socket or key files).
 	SSH []string

@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path"
@@ -10,8 +11,14 @@ import (
 )
 
 // Spec is one parsed --secret flag, in BuildKit's syntax plus hush's
-// Dockerfile-free injection (target=): id=ID[,src=PATH|env=VAR][,type=file|env]
+// command source (cmd=) and Dockerfile-free injection (target=, arg=):
+// id=ID[,src=PATH|env=VAR|cmd=COMMAND][,type=file|env]
 // [,target=PATH[,mode=0400][,uid=0][,gid=0]][,arg=NAME].
+//
+// Like BuildKit, the flag is one line of CSV: a field holding a comma is
+// quoted whole, with double quotes ("cmd=sops -d a,b.yaml"), and a quote
+// inside a field that does not begin with one is kept as written (so
+// cmd=jq -r ".token" f.json needs no doubling).
 type Spec struct {
 	// ID names the secret for RUN --mount=type=secret,id=ID.
 	ID string
@@ -19,6 +26,9 @@ type Spec struct {
 	Src string
 	// Env is the environment variable the value is read from (type=env).
 	Env string
+	// Cmd is a command line, run with /bin/sh -c, whose standard output is
+	// the value (source_cmd.go).
+	Cmd string
 	// Target, when set, is a path inside the build container where the
 	// value is placed for every RUN step, with no --mount in the Dockerfile.
 	Target string
@@ -50,7 +60,17 @@ func ParseSpec(s string) (Spec, error) {
 	if strings.TrimSpace(s) == "" {
 		return Spec{}, fmt.Errorf("%w: empty value", ErrSpec)
 	}
-	for i, field := range strings.Split(s, ",") {
+	r := csv.NewReader(strings.NewReader(s))
+	r.LazyQuotes, r.FieldsPerRecord = true, -1
+	records, err := r.ReadAll()
+	if err != nil {
+		// csv's error gives line and column, never the text.
+		return Spec{}, fmt.Errorf("%w: not one line of comma-separated fields: %w", ErrSpec, err)
+	}
+	if len(records) != 1 {
+		return Spec{}, fmt.Errorf("%w: more than one line", ErrSpec)
+	}
+	for i, field := range records[0] {
 		key, val, ok := strings.Cut(field, "=")
 		key = strings.TrimSpace(key)
 		if !ok {
@@ -64,6 +84,11 @@ func ParseSpec(s string) (Spec, error) {
 			sp.Src = val
 		case "env":
 			sp.Env = val
+		case "cmd":
+			if strings.TrimSpace(val) == "" {
+				return Spec{}, fmt.Errorf("%w: cmd must not be empty", ErrSpec)
+			}
+			sp.Cmd = val
 		case "type":
 			if val != "file" && val != "env" {
 				return Spec{}, fmt.Errorf("%w: type must be file or env", ErrSpec)
@@ -114,6 +139,9 @@ func ParseSpec(s string) (Spec, error) {
 	if sp.Src != "" && sp.Env != "" {
 		return Spec{}, fmt.Errorf("%w: secret %q has both src and env", ErrSpec, sp.ID)
 	}
+	if sp.Cmd != "" && (sp.Src != "" || sp.Env != "" || typ != "") {
+		return Spec{}, fmt.Errorf("%w: secret %q has cmd and another source (src, env or type)", ErrSpec, sp.ID)
+	}
 	switch {
 	case typ == "env" && sp.Env == "":
 		// BuildKit: type=env,src=VAR reads VAR; with neither, the id names it.
@@ -123,7 +151,7 @@ func ParseSpec(s string) (Spec, error) {
 		}
 	case typ == "file" && sp.Env != "":
 		return Spec{}, fmt.Errorf("%w: secret %q has type=file and env", ErrSpec, sp.ID)
-	case typ == "" && sp.Src == "" && sp.Env == "":
+	case typ == "" && sp.Src == "" && sp.Env == "" && sp.Cmd == "":
 		// BuildKit's default: an environment variable named like the id
 		// if one is set, else a file named like the id.
 		if _, ok := os.LookupEnv(sp.ID); ok {
@@ -135,21 +163,4 @@ func ParseSpec(s string) (Spec, error) {
 		sp.Src = sp.ID
 	}
 	return sp, nil
-}
-
-// Load reads the value a spec points at into memory.
-func (sp Spec) Load() (Secret, error) {
-	if sp.Env != "" {
-		v, ok := os.LookupEnv(sp.Env)
-		if !ok {
-			return Secret{}, fmt.Errorf("secret %q: environment variable %s is not set", sp.ID, sp.Env)
-		}
-		return Secret{ID: sp.ID, value: []byte(v)}, nil
-	}
-	b, err := os.ReadFile(sp.Src)
-	if err != nil {
-		// The os error names the path and the cause, never the content.
-		return Secret{}, fmt.Errorf("secret %q: %w", sp.ID, err)
-	}
-	return Secret{ID: sp.ID, value: b}, nil
 }

@@ -26,6 +26,13 @@ func TestParseSpec(t *testing.T) {
 		{"id=a,source=s,dst=/x/../y", Spec{ID: "a", Src: "s", Target: "/y", Mode: 0o400}},
 		{"id=pw,env=PW,arg=THEPASSWORD", Spec{ID: "pw", Env: "PW", Arg: "THEPASSWORD", Mode: 0o400}},
 		{"id=npm,src=n,rotate=true", Spec{ID: "npm", Src: "n", Mode: 0o400, Rotate: true}},
+		{"id=x,cmd=sops -d secrets.yaml", Spec{ID: "x", Cmd: "sops -d secrets.yaml", Mode: 0o400}},
+		// CSV, as BuildKit parses --secret: a field with a comma is quoted whole.
+		{`id=x,"cmd=sops -d a,b.yaml",target=/t`, Spec{ID: "x", Cmd: "sops -d a,b.yaml", Target: "/t", Mode: 0o400}},
+		{`"id=x","cmd=printf ""%s"" a,b"`, Spec{ID: "x", Cmd: `printf "%s" a,b`, Mode: 0o400}},
+		// A quote inside an unquoted field is kept as written.
+		{`id=x,cmd=jq -r ".token" creds.json`, Spec{ID: "x", Cmd: `jq -r ".token" creds.json`, Mode: 0o400}},
+		{`id=x,cmd=sops -d --extract '["npm"]' s.yaml`, Spec{ID: "x", Cmd: `sops -d --extract '["npm"]' s.yaml`, Mode: 0o400}},
 	}
 	for _, tt := range tests {
 		got, err := ParseSpec(tt.in)
@@ -53,6 +60,11 @@ func TestParseSpecErrors(t *testing.T) {
 		{"id=a,uid=-1", "uid"},
 		{"id=a/b", "must not contain"},
 		{"id=a,arg=not-a-name", "arg must be"},
+		{"id=a,cmd=", "cmd must not be empty"},
+		{"id=a,cmd=x,src=y", "cmd and another source"},
+		{"id=a,cmd=x,env=Y", "cmd and another source"},
+		{"id=a,type=env,cmd=x", "cmd and another source"},
+		{"id=a,src=x\nid=b", "more than one line"},
 	}
 	for _, tt := range tests {
 		_, err := ParseSpec(tt.in)
