@@ -62,7 +62,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	if p.ownDir != "" {
-		if err := writeJournal(p.ownDir, before); err != nil {
+		if err := writeJournal(p.ownDir, store.GraphRoot(), before); err != nil {
 			return nil, err
 		}
 	}
@@ -199,6 +199,10 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		return nil, err
 	}
 	p.sys = systemContext(o)
+	// containers/image stages each committed layer blob in a temporary
+	// directory (default /var/tmp, persistent disk): for a build with
+	// secrets, the build's tmpfs directory, swept with it.
+	p.sys.BigFilesTemporaryDir = p.tmpDir
 	if err := checkPlatform(o.Platform); err != nil {
 		return nil, err
 	}

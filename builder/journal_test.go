@@ -1,6 +1,8 @@
 package builder
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -12,44 +14,111 @@ func TestJournalRoundTrip(t *testing.T) {
 	if _, ok := readJournal(dir); ok {
 		t.Fatal("a directory with no journal reads as journaled")
 	}
-	if err := writeJournal(dir, snapshot{images: map[string]bool{"a": true, "b": true}}); err != nil {
+	before := snapshot{images: map[string]bool{"a": true, "b": true}, layers: map[string]bool{"l1": true}}
+	if err := writeJournal(dir, "/store/root/", before); err != nil {
 		t.Fatal(err)
 	}
-	got, ok := readJournal(dir)
-	if !ok || len(got) != 2 || !got["a"] || !got["b"] {
-		t.Fatalf("readJournal = %v, %v; want {a, b}, true", got, ok)
+	j, ok := readJournal(dir)
+	if !ok || len(j.images) != 2 || !j.images["a"] || !j.images["b"] || len(j.layers) != 1 || !j.layers["l1"] {
+		t.Fatalf("readJournal = %+v, %v; want images {a, b}, layers {l1}", j, ok)
+	}
+	if !j.of("/store/root") || j.of("/other") {
+		t.Errorf("journal of %q: of(/store/root) = %v, of(/other) = %v", j.Store, j.of("/store/root"), j.of("/other"))
+	}
+	if !j.storeGone() {
+		t.Error("a journal of a store that does not exist: storeGone = false")
+	}
+	// A journal of the format before layers were noted (a bare list)
+	// reads as none: its build's layers are unknown.
+	if err := os.WriteFile(filepath.Join(dir, journalFile), []byte(`["a","b"]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := readJournal(dir); ok {
+		t.Error("a bare image list reads as a journal")
 	}
 }
 
-func TestUnvouched(t *testing.T) {
-	set := func(ids ...string) map[string]bool {
-		m := map[string]bool{}
-		for _, id := range ids {
-			m[id] = true
-		}
-		return m
+// The store of the tests: a named base, an old unnamed image, and what a
+// dead build and a live one committed since they began.
+//
+//	base  <- old
+//	base  <- leaky (image "leaky") <- step2 (no image: killed mid-commit)
+//	base  <- tagged (image named by the dead build once vouched)
+//	base  <- mine (image of a live build) ; base <- minectr (its container's)
+//	base  <- pending (a live build's layer, not yet an image)
+//	base  <- podman (an unnamed image a container of another tool runs)
+func testContents() contents {
+	layers := []storage.Layer{
+		{ID: "L-base"}, {ID: "L-old", Parent: "L-base"},
+		{ID: "L-leaky", Parent: "L-base"}, {ID: "L-step2", Parent: "L-leaky"}, {ID: "L-step3", Parent: "L-step2"},
+		{ID: "L-tagged", Parent: "L-base"}, {ID: "L-mine", Parent: "L-base"}, {ID: "L-minectr", Parent: "L-mine"},
+		{ID: "L-pending", Parent: "L-base"}, {ID: "L-podman", Parent: "L-base"}, {ID: "L-podmanctr", Parent: "L-podman"},
 	}
 	images := []storage.Image{
-		{ID: "base", Names: []string{"localhost/busybox:latest"}},
-		{ID: "old"},   // there before every build
-		{ID: "leaky"}, // made by the dead build
-		{ID: "tagged", Names: []string{"localhost/app:1"}}, // the dead build finished tagging it
-		{ID: "mine"}, // made by a live build after it began
+		{ID: "base", Names: []string{"localhost/busybox:latest"}, TopLayer: "L-base"},
+		{ID: "old", TopLayer: "L-old"},
+		{ID: "leaky", TopLayer: "L-leaky"},
+		{ID: "tagged", Names: []string{"localhost/app:1"}, TopLayer: "L-tagged"},
+		{ID: "mine", TopLayer: "L-mine"},
+		{ID: "podman", TopLayer: "L-podman"},
 	}
-	dead := []map[string]bool{set("base", "old")}
-	live := []map[string]bool{set("base", "old", "leaky", "tagged")}
+	c := contents{images: images, layers: layers, used: map[string]bool{}, run: map[string]bool{"mine": true, "podman": true}}
+	for _, id := range []string{"L-base", "L-old", "L-leaky", "L-tagged", "L-mine", "L-minectr", "L-podman", "L-podmanctr"} {
+		c.used[id] = true
+	}
+	return c
+}
+
+func journalOf(images, layers []string) *journal {
+	return &journal{images: setOf(images), layers: setOf(layers)}
+}
+
+func TestUnvouchedAndOrphans(t *testing.T) {
+	c := testContents()
+	dead := []*journal{journalOf([]string{"base", "old"}, []string{"L-base", "L-old"})}
+	// The live build began after the dead one's first commits.
+	live := []*journal{journalOf([]string{"base", "old", "leaky", "tagged", "podman"},
+		[]string{"L-base", "L-old", "L-leaky", "L-step2", "L-step3", "L-tagged", "L-podman", "L-podmanctr"})}
 	tests := []struct {
-		name       string
-		dead, live []map[string]bool
-		want       []string
+		name         string
+		dead, live   []*journal
+		images, lays []string
 	}{
-		{"no dead build", nil, live, nil},
-		{"dead build, no live one", dead, nil, []string{"leaky", "mine"}},
-		{"a live build's new image is spared", dead, live, []string{"leaky"}},
+		{"no dead build", nil, live, nil, nil},
+		// "mine" and "podman" are spared for their containers; the
+		// pending layer only if its live build is journaled.
+		{"dead build, no live one", dead, nil, []string{"leaky"}, []string{"L-step3", "L-pending", "L-step2"}},
+		{"a live build's new work is spared", dead, live, []string{"leaky"}, []string{"L-step3", "L-step2"}},
 	}
 	for _, tt := range tests {
-		if got := unvouched(images, tt.dead, tt.live); !slices.Equal(got, tt.want) {
-			t.Errorf("%s: unvouched = %v, want %v", tt.name, got, tt.want)
+		if got := unvouched(c, tt.dead, tt.live); !slices.Equal(got, tt.images) {
+			t.Errorf("%s: unvouched = %v, want %v", tt.name, got, tt.images)
+		}
+		got := orphans(c, tt.dead, tt.live)
+		if !slices.Equal(sorted(got), sorted(tt.lays)) {
+			t.Errorf("%s: orphans = %v, want %v", tt.name, got, tt.lays)
+		}
+		// Children first: storage refuses a layer with children.
+		if i, j := slices.Index(got, "L-step3"), slices.Index(got, "L-step2"); j >= 0 && i > j {
+			t.Errorf("%s: orphans = %v: L-step2 before its child L-step3", tt.name, got)
 		}
 	}
 }
+
+func TestSettled(t *testing.T) {
+	c := testContents()
+	dead := journalOf([]string{"base", "old"}, []string{"L-base", "L-old"})
+	if settled(c, dead) {
+		t.Error("settled with the dead build's leaky image and orphan layers still there")
+	}
+	// What is left once the sweep removed them: only what is used or named.
+	c.images = slices.DeleteFunc(c.images, func(i storage.Image) bool { return i.ID == "leaky" })
+	c.layers = slices.DeleteFunc(c.layers, func(l storage.Layer) bool {
+		return l.ID == "L-leaky" || l.ID == "L-step2" || l.ID == "L-step3" || l.ID == "L-pending"
+	})
+	if !settled(c, dead) {
+		t.Error("not settled, with nothing but named or used images and layers left")
+	}
+}
+
+func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }

@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -24,15 +25,16 @@ const containerPrefix = "hush-"
 type Swept struct {
 	Containers int // build containers of dead hush processes
 	Images     int // images dead builds committed and never vouched for
+	Layers     int // layers dead builds committed that no image or container uses
 	Processes  int // RUN steps of dead builds still running
 	Dirs       int // tmpfs build directories
 }
 
 // Prune removes what killed hush processes left behind: their RUN steps
 // still running, their build containers (with every file a step wrote,
-// secret copies included), the images they committed that the guard never
-// vouched for (see journal.go) and their tmpfs directories. Every build runs it
-// first; `hush prune` runs it on demand.
+// secret copies included), the images and layers they committed that the
+// guard never vouched for (see journal.go) and their tmpfs directories.
+// Every build runs it first; `hush prune` runs it on demand.
 func Prune(ctx context.Context, o StorageOptions) (Swept, error) {
 	logrus.SetLevel(logrus.WarnLevel)
 	store, err := openStore(o)
@@ -44,9 +46,18 @@ func Prune(ctx context.Context, o StorageOptions) (Swept, error) {
 	return sweep(ctx, store, rt)
 }
 
+// deadBuild is the directory of a build whose process is gone.
+type deadBuild struct {
+	dir     string
+	journal *journal // nil: it wrote none, or of another store
+	keep    bool     // keep its journal: its store is not swept yet
+}
+
 func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, error) {
 	var s Swept
-	var dead, live []map[string]bool // the builds' journals
+	root := store.GraphRoot()
+	var dead []*deadBuild
+	var deadJ, live []*journal
 	if base, err := tmpfsBase(); err == nil {
 		entries, _ := os.ReadDir(base)
 		for _, e := range entries {
@@ -54,21 +65,26 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 				continue
 			}
 			dir := filepath.Join(base, e.Name())
-			before, journaled := readJournal(dir)
+			j, journaled := readJournal(dir)
 			if ownerAlive(e.Name()) {
-				if journaled {
-					live = append(live, before)
+				if journaled && j.of(root) {
+					live = append(live, j)
 				}
 				continue
 			}
-			if journaled {
-				dead = append(dead, before)
+			d := &deadBuild{dir: dir}
+			switch {
+			case journaled && j.of(root):
+				d.journal = j
+				deadJ = append(deadJ, j)
+			case journaled && !j.storeGone():
+				// Another store's: the next hush on that store sweeps it.
+				d.keep = true
 			}
+			// Its steps end and its mounts go before its containers.
 			s.Processes += killBundles(ctx, runtime, dir)
 			unmountUnder(dir)
-			if err := os.RemoveAll(dir); err == nil {
-				s.Dirs++
-			}
+			dead = append(dead, d)
 		}
 	}
 	s.Dirs += sweepStepDirs() + sweepStaging(store) // container isolation (incontainer.go)
@@ -76,6 +92,7 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 	if err != nil {
 		return s, fmt.Errorf("listing containers: %w", err)
 	}
+	var firstErr error
 	for _, c := range ctrs {
 		tag, ok := buildOwner(c.Names)
 		if !ok || ownerAlive(tag) {
@@ -83,14 +100,75 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 		}
 		_, _ = store.Unmount(c.ID, true)
 		if err := store.DeleteContainer(c.ID); err != nil {
-			return s, fmt.Errorf("removing container %s of a dead build: %w", c.ID[:12], err)
+			firstErr = cmp.Or(firstErr, fmt.Errorf("removing container %.12s of a dead build: %w", c.ID, err))
+			continue
 		}
 		s.Containers++
 	}
-	// After the containers: an image a container uses cannot go.
-	n, err := removeUnvouched(store, dead, live)
-	s.Images += n
-	return s, err
+	// After the containers: an image or layer a container uses cannot go.
+	if len(deadJ) > 0 {
+		ni, nl, err := removeCommitted(store, deadJ, live)
+		s.Images, s.Layers = ni, nl
+		firstErr = cmp.Or(firstErr, err)
+		c, err := readContents(store)
+		for _, d := range dead {
+			// Kept until nothing it may have made is left, so a sweep
+			// that could not finish, or spared a live build's work,
+			// leaves it to the next.
+			if d.journal != nil && (err != nil || !settled(c, d.journal)) {
+				d.keep = true
+			}
+		}
+	}
+	for _, d := range dead {
+		if d.keep {
+			clearExcept(d.dir, journalFile)
+		} else if os.RemoveAll(d.dir) == nil {
+			s.Dirs++
+		}
+	}
+	return s, firstErr
+}
+
+// removeCommitted deletes what the dead builds committed and the guard
+// never vouched for: their unnamed images (with the layers no other image
+// uses), then the layers left that nothing uses (a layer committed just
+// before its build died, not yet an image).
+func removeCommitted(store storage.Store, dead, live []*journal) (images, layers int, err error) {
+	c, err := readContents(store)
+	if err != nil {
+		return 0, 0, err
+	}
+	var firstErr error
+	for _, id := range unvouched(c, dead, live) {
+		// One that cannot go must not keep the others.
+		if _, err := store.DeleteImage(id, true); err != nil {
+			firstErr = cmp.Or(firstErr, fmt.Errorf("removing image %.12s of a dead build: %w", id, err))
+			continue
+		}
+		images++
+	}
+	if c, err = readContents(store); err != nil {
+		return images, 0, cmp.Or(firstErr, err)
+	}
+	for _, id := range orphans(c, dead, live) {
+		if err := store.DeleteLayer(id); err != nil {
+			firstErr = cmp.Or(firstErr, fmt.Errorf("removing layer %.12s of a dead build: %w", id, err))
+			continue
+		}
+		layers++
+	}
+	return images, layers, firstErr
+}
+
+// clearExcept empties dir but for the file keep.
+func clearExcept(dir, keep string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != keep {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // buildOwner finds the owner tag in a container's name, which buildah

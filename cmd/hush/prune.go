@@ -12,11 +12,11 @@ func newPruneCommand() *cobra.Command {
 	var storage storageFlags
 	cmd := &cobra.Command{
 		Use:   "prune",
-		Short: "Remove what killed hush builds left behind (running steps, build containers, unvouched images, tmpfs copies)",
+		Short: "Remove what killed hush builds left behind (running steps, build containers, unvouched images and layers, tmpfs copies)",
 		Long: `Remove what killed hush builds left behind: RUN steps still running, build
 containers with everything their steps wrote (secret copies included), the
-images they committed that the guard never vouched for, and their tmpfs
-directories. Every hush build does this first; prune does it now.
+images and layers they committed that the guard never vouched for, and their
+tmpfs directories (with every copy of a layer made while committing). Every hush build does this first; prune does it now.
 Builds of live hush processes are never touched.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -24,7 +24,7 @@ Builds of live hush processes are never touched.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %d containers, %d unvouched images, %d running steps, %d tmpfs directories of dead builds\n", s.Containers, s.Images, s.Processes, s.Dirs)
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %d containers, %d unvouched images, %d orphan layers, %d running steps, %d tmpfs directories of dead builds\n", s.Containers, s.Images, s.Layers, s.Processes, s.Dirs)
 			return nil
 		},
 	}
