@@ -1,5 +1,6 @@
 // Package secrets holds what hush knows about build secrets themselves: the
-// --secret and --ssh specs, loading their values into memory, and the Secret
+// --secret and --ssh specs, the sources their values come from (file,
+// environment, a command's output, a Store such as MapStore), and the Secret
 // value type. Matching lives in secrets/pattern, scanning layers and nested
 // archives in secrets/archive; audit's heuristics in audit/heuristic.
 //
