@@ -28,7 +28,25 @@ func Run(probe func() error) Report {
 		r.Checks = append(r.Checks, overlayCheck(probe))
 	}
 	r.Checks = append(r.Checks, isolationChecks()...)
+	if d := builder.Detect(); r.Rootless && d.Err == nil && d.Mode == builder.IsolationChroot {
+		// Chroot isolation (no runc) builds without these (one id
+		// mapped, a tmpfs and run root found elsewhere), as in a
+		// container run with --user (tests/container_test.go, set-up c):
+		// doctor must not fail there. runc needs XDG_RUNTIME_DIR.
+		for i, c := range r.Checks {
+			if c.Status == Fail && (c.Name == "subuid" || c.Name == "subgid" || c.Name == "XDG_RUNTIME_DIR") {
+				r.Checks[i].Status = Warn
+				r.Checks[i].Detail += " (builds still work: " + softened[c.Name] + ")"
+			}
+		}
+	}
 	return r
+}
+
+var softened = map[string]string{
+	"subuid":          "hush maps your uid alone, and files of other owners in images become yours",
+	"subgid":          "hush maps your gid alone",
+	"XDG_RUNTIME_DIR": "secrets go to /dev/shm, storage's run root under $TMPDIR",
 }
 
 var versionRE = regexp.MustCompile(`(\d+)\.(\d+)(?:\.(\d+))?`)

@@ -3,6 +3,7 @@ package doctor
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hushbuild/hush/builder"
 )
@@ -36,7 +37,7 @@ func isolationChecks() []Check {
 		c.Fix = "run as root with --security-opt seccomp=unconfined or --cap-add SYS_ADMIN (chroot mode)"
 	default:
 		where := ""
-		if d.InContainer {
+		if d.InContainer && !strings.Contains(d.Why, d.ContainerSign) {
 			where = " (in a container: " + d.ContainerSign + ")"
 		}
 		c.Status, c.Detail = OK, fmt.Sprintf("auto picks %s: %s%s", d.Mode, d.Why, where)
