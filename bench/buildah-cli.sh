@@ -17,4 +17,9 @@ if [ ! -x "$bin" ]; then
      go build -o buildah go.podman.io/buildah/cmd/buildah) >&2
   mv "$tmp/buildah" "$bin"; rm -rf "$tmp"
 fi
+# buildah v1.45 looks for netavark when it creates any build container,
+# even for --network host (hush stands a no-op network in for it).
+if ! [ -x /usr/lib/podman/netavark ] && ! [ -x /usr/libexec/podman/netavark ]; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq netavark; } >&2
+fi
 echo "$bin"
