@@ -137,3 +137,5 @@ require (
 	tags.cncf.io/container-device-interface v1.1.0 // indirect
 	tags.cncf.io/container-device-interface/specs-go v1.1.0 // indirect
 )
+
+replace github.com/mattn/go-runewidth v0.0.27 => ./third_party/go-runewidth

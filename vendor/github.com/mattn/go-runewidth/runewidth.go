@@ -4,6 +4,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/clipperhouse/uax29/v2/graphemes"
@@ -48,9 +49,14 @@ func init() {
 	for r := range eastAsianWidth0 {
 		eastAsianWidth0[r] = byte(runeWidthEastAsianNoCache(rune(r), true))
 	}
-	initStrictWidthLUT()
 	handleEnv()
 }
+
+// strictOnce defers the 2 x 1.1M-entry strict LUT to its first use: built
+// in init, it cost every process that links this package (every hush
+// process, and hush re-executes itself for each RUN step) tens of
+// milliseconds of start-up. hush's only change to v0.0.27.
+var strictOnce sync.Once
 
 func mergeIntervals(t1, t2 table) table {
 	merged := make(table, 0, len(t1)+len(t2))
@@ -293,6 +299,7 @@ func (c *Condition) RuneWidth(r rune) int {
 		return int(c.combinedLut[r>>1]>>(uint(r&1)*4)) & 3
 	}
 	if c.StrictEmojiNeutral {
+		strictOnce.Do(initStrictWidthLUT)
 		if c.EastAsianWidth {
 			return int(strictWidthLUT[1][r])
 		}
