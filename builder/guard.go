@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -143,21 +144,28 @@ func guard(ctx context.Context, store storage.Store, before snapshot, final stri
 	}
 	var jobs []job
 	var findings []Finding
+	// The bases a FROM can name: images named before the build, and
+	// those named now on layers storage did not hold before (pulled
+	// during the build; the build itself names nothing before the guard
+	// passed).
+	bases := maps.Clone(before.namedTops)
+	for _, img := range images {
+		if img.ID != final && len(img.Names) > 0 && img.TopLayer != "" && !before.layers[img.TopLayer] {
+			bases[img.TopLayer] = true
+		}
+	}
 	scanned := map[string]bool{}
 	for _, img := range images {
 		if before.images[img.ID] && img.ID != final {
 			continue
 		}
-		chain, history, stage, base, err := describe(store, img)
+		chain, history, stage, base, err := describe(store, img, bases)
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range scanConfig(store, img, set) {
 			f.Stage = stage
 			findings = append(findings, f)
-		}
-		if base > 0 && !before.namedTops[chain[base-1]] {
-			base = 0 // not a known base image: scan everything
 		}
 		for i, l := range chain {
 			if i < base || scanned[l] {
@@ -222,9 +230,15 @@ func scanLayer(ctx context.Context, store storage.Store, layer string, set *patt
 
 // describe returns an image's layer chain, bottom first, for each the
 // instruction that made it (from the history entries that are not empty
-// layers), the stage's base as buildah notes it in the history ("FROM x" on
-// the first entry the build added), and how many layers the base has.
-func describe(store storage.Store, img storage.Image) (chain, history []string, stage string, base int, err error) {
+// layers), the stage's base as buildah notes it in the history, and how
+// many layers the base has. buildah writes "FROM x" on the first history
+// entry a build adds, so the stage is the LAST such comment: a base built
+// by buildah or hush carries those of its own build below it, and taking
+// the first would scan the base's layers as this build's and name the
+// wrong stage. The layers below that entry count as the base only when
+// they end at the top layer of a base image (bases: named before the
+// build, or pulled during it); otherwise every layer is scanned.
+func describe(store storage.Store, img storage.Image, bases map[string]bool) (chain, history []string, stage string, base int, err error) {
 	for id := img.TopLayer; id != ""; {
 		l, err := store.Layer(id)
 		if err != nil {
@@ -244,7 +258,7 @@ func describe(store storage.Store, img storage.Image) (chain, history []string, 
 	if raw, err := configBlob(store, img); err == nil && json.Unmarshal(raw, &cfg) == nil {
 		i := 0
 		for _, h := range cfg.History {
-			if strings.HasPrefix(h.Comment, "FROM ") && stage == "" {
+			if strings.HasPrefix(h.Comment, "FROM ") {
 				stage, base = h.Comment, i
 			}
 			if h.EmptyLayer {
@@ -255,6 +269,9 @@ func describe(store storage.Store, img storage.Image) (chain, history []string, 
 			}
 			i++
 		}
+	}
+	if base > len(chain) || base > 0 && !bases[chain[base-1]] {
+		base = 0 // not a known base image: scan everything
 	}
 	return chain, history, stage, base, nil
 }

@@ -180,3 +180,37 @@ func TestRedactWrapped(t *testing.T) {
 		t.Errorf("nothing redacted:\n%s", c.mask(r.stderr))
 	}
 }
+
+// TestGuardBaseBuiltByHush: a base image built by hush (or buildah) has
+// "FROM" comments of its own build in its history. Its layers are the
+// base's business (hush audit's), not this build's: a build on it that
+// leaks nothing builds clean although the base holds the value, and a
+// build that leaks is refused naming its own stage.
+func TestGuardBaseBuiltByHush(t *testing.T) {
+	c := newCanary(t)
+	inBase := "base-shipped-" + randHex(t, 16)
+	ctx := tempDir(t)
+	writeFiles(t, ctx, map[string]string{
+		"Dockerfile": "FROM localhost/busybox\nCOPY base.conf /etc/base.conf\nRUN echo more > /etc/more\n",
+		"base.conf":  "token = " + inBase + "\n",
+	})
+	base := tagFor(t, "-base")
+	mustBuild(t, c, call{args: build("--layers", "-t", base, ctx)})
+	env := []string{"HUSH_E2E_TOKEN=" + inBase}
+	flags := []string{"--secret", "id=tok,env=HUSH_E2E_TOKEN"}
+	from := strings.TrimSuffix(base, ":latest")
+
+	t.Run("clean", func(t *testing.T) {
+		r, tag, out := guardBuild(t, c, map[string]string{"Dockerfile": "FROM " + from + "\nRUN --mount=type=secret,id=tok wc -c /run/secrets/tok > /len\n"}, flags, env)
+		assertBuilt(t, r, c, tag, out)
+	})
+	t.Run("leaks", func(t *testing.T) {
+		r, tag, out := guardBuild(t, c, map[string]string{"Dockerfile": "FROM " + from + "\nRUN --mount=type=secret,id=tok cp /run/secrets/tok /copied\n"}, flags, env)
+		assertRefused(t, r, tag, out, false, want{id: "tok", path: "/copied", frag: "value", enc: "raw"})
+		for _, f := range parseGuard(r.stderr) {
+			if !strings.Contains(f.where, "(stage FROM "+from) || strings.Contains(f.where, "/etc/base.conf") {
+				t.Errorf("finding %q: want only this build's layer, in stage FROM %s", f.line, from)
+			}
+		}
+	})
+}
