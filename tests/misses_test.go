@@ -5,6 +5,9 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -213,4 +216,80 @@ func TestGuardBaseBuiltByHush(t *testing.T) {
 			}
 		}
 	})
+}
+
+// convertedKeys makes an RSA key with ssh-keygen (OpenSSH's own format, the
+// secret) and, in dir, the same key converted: PKCS#1 PEM and PKCS#8 PEM
+// by ssh-keygen -p (which also draws new check numbers), DER by openssl
+// when it is installed, and the public key.
+func convertedKeys(t *testing.T, dir string) (secret string, files map[string]string) {
+	t.Helper()
+	key := filepath.Join(dir, "id_rsa")
+	run := func(name string, args ...string) {
+		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v: %s", name, args, err, out)
+		}
+	}
+	run("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "hush-e2e", "-f", key)
+	files = map[string]string{}
+	read := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	secret = read(key)
+	files["id_rsa.pub"] = read(key + ".pub")
+	for _, m := range []string{"PEM", "PKCS8"} {
+		c := filepath.Join(dir, "key-"+m)
+		writeFile(t, c, secret, 0o600)
+		run("ssh-keygen", "-q", "-p", "-m", m, "-N", "", "-P", "", "-f", c)
+		files["key-"+m] = read(c)
+	}
+	if _, err := exec.LookPath("openssl"); err == nil {
+		der := filepath.Join(dir, "key.der")
+		run("openssl", "pkey", "-in", filepath.Join(dir, "key-PKCS8"), "-outform", "DER", "-out", der)
+		files["key.der"] = read(der)
+	}
+	return secret, files
+}
+
+// TestGuardConvertedKey: a private key is the same secret in any encoding.
+// Converted copies (PKCS#1, PKCS#8, DER) are refused by the key's secret
+// numbers; the public key alone builds clean.
+func TestGuardConvertedKey(t *testing.T) {
+	runLeakCases(t, []leakCase{{
+		name:       "private key converted by ssh-keygen and openssl",
+		dockerfile: "FROM localhost/busybox\nCOPY key-PEM /etc/ssl/private/pkcs1.pem\nCOPY key-PKCS8 /etc/ssl/private/pkcs8.pem\n",
+		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			secret, files := convertedKeys(t, tempDir(t))
+			f := secretFile(t, "id_rsa", secret)
+			return map[string]string{"key-PEM": files["key-PEM"], "key-PKCS8": files["key-PKCS8"]}, []string{"--secret", "id=deploykey,src=" + f}, nil
+		},
+		wants: []want{
+			{id: "deploykey", path: "/etc/ssl/private/pkcs1.pem", frag: "key-material", enc: "base64"},
+			{id: "deploykey", path: "/etc/ssl/private/pkcs8.pem", frag: "key-material", enc: "base64"},
+		},
+	}, {
+		name:       "private key as DER",
+		dockerfile: "FROM localhost/busybox\nCOPY key.der /etc/ssl/private/key.der\n",
+		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			secret, files := convertedKeys(t, tempDir(t))
+			if files["key.der"] == "" {
+				t.Skip("no openssl to write the DER form")
+			}
+			f := secretFile(t, "id_rsa", secret)
+			return map[string]string{"key.der": files["key.der"]}, []string{"--secret", "id=deploykey,src=" + f}, nil
+		},
+		wants: []want{{id: "deploykey", path: "/etc/ssl/private/key.der", frag: "key-material", enc: "raw"}},
+	}, {
+		name:       "public key of the secret key",
+		dockerfile: "FROM localhost/busybox\nCOPY id_rsa.pub /root/.ssh/authorized_keys\n",
+		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			secret, files := convertedKeys(t, tempDir(t))
+			f := secretFile(t, "id_rsa", secret)
+			return map[string]string{"id_rsa.pub": files["id_rsa.pub"]}, []string{"--secret", "id=deploykey,src=" + f}, nil
+		},
+	}})
 }

@@ -24,6 +24,9 @@ const (
 	kindZstd
 	kindZip
 	kindTar
+	kindXz   // formats.go
+	kindZlib // git loose objects, zlib streams
+	kindPack // git packfiles
 )
 
 // sniffLen is how many bytes sniff needs: tar's magic sits at 257.
@@ -44,7 +47,7 @@ func sniff(h []byte) int {
 	case len(h) >= 262 && string(h[257:262]) == "ustar":
 		return kindTar
 	}
-	return kindPlain
+	return sniffMore(h)
 }
 
 // content scans a file's bytes, read from r at nesting level d.
@@ -70,6 +73,9 @@ func (sc *scanner) content(path string, r io.Reader, d int) error {
 		kind = kindPlain
 	}
 	if kind == kindPlain {
+		if prefixed(head) {
+			return sc.carve(path, head, r, d)
+		}
 		return sc.plain(path, head, r, d)
 	}
 	// The head lives in level d's buffer, which reading the rest may reuse.
@@ -78,7 +84,7 @@ func (sc *scanner) content(path string, r io.Reader, d int) error {
 		full = io.MultiReader(full, r)
 	}
 	switch kind {
-	case kindGzip, kindBzip2, kindZstd:
+	case kindGzip, kindBzip2, kindZstd, kindXz, kindZlib, kindPack:
 		return sc.compressed(path, kind, full, d)
 	case kindZip:
 		return sc.zip(path, full, d)
@@ -142,9 +148,12 @@ func (sc *scanner) compressed(path string, kind int, r io.Reader, d int) error {
 	rawSt := sc.set.NewStream(func(m pattern.Match) { raw = append(raw, Finding{Path: path, Field: "content", Match: m}) })
 	br := sc.bufReader(d, io.TeeReader(r, rawSt))
 	seen := sc.recording(func() {
-		if kind == kindGzip {
+		switch kind {
+		case kindGzip:
 			sc.gzip(path, br, d)
-		} else {
+		case kindXz, kindZlib, kindPack:
+			sc.decodeMore(path, kind, br, d)
+		default:
 			sc.decompress(path, kind, br, d)
 		}
 		// Whatever the decoder left unread, through the raw scan.
@@ -284,20 +293,24 @@ func (sc *scanner) decompress(path string, kind int, br *bufio.Reader, d int) {
 func (sc *scanner) zip(path string, r io.Reader, d int) error {
 	room := zipLimit - sc.zipBuf
 	data, err := io.ReadAll(io.LimitReader(r, room+1))
-	if err != nil || int64(len(data)) > room {
-		if err != nil {
-			r = nil
-		}
+	if err != nil {
 		// A nested decoder's error ends the scan of this file; only the
 		// caller's reader failing is an error.
-		_ = sc.plain(path, data, r, d)
+		_ = sc.plain(path, data, nil, d)
 		return sc.srcErr
+	}
+	if int64(len(data)) > room {
+		// Too big to hold (a Spring Boot fat jar): walk its local
+		// headers as they stream by.
+		return sc.zipStream(path, io.MultiReader(bytes.NewReader(data), r), d)
 	}
 	sc.zipBuf += int64(len(data))
 	defer func() { sc.zipBuf -= int64(len(data)) }()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return sc.plain(path, data, nil, d)
+		// No directory (cut short, or a zip inside something else):
+		// the local headers still say what is where.
+		return sc.zipStream(path, bytes.NewReader(data), d)
 	}
 	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
 	// As for compressed streams, the zip's bytes as they are are the

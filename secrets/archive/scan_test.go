@@ -263,8 +263,8 @@ func TestScanSourceErrors(t *testing.T) {
 }
 
 // TestScanLimits lowers the zip buffer and the decompression budget: a zip
-// over the limit and a stream past the budget are scanned as plain bytes,
-// so a secret stored uncompressed is still found, one deflated is not.
+// over the buffer is walked by its local headers; a stream past the budget
+// is not opened and the scan is incomplete.
 func TestScanLimits(t *testing.T) {
 	defer func(z, e, r int64) { zipLimit, expandLimit, expandRatio = z, e, r }(zipLimit, expandLimit, expandRatio)
 	set := pattern.NewSet(fixtureSecrets(t)...)
@@ -290,11 +290,15 @@ func TestScanLimits(t *testing.T) {
 		t.Errorf("past the budget: error %v, want ErrIncomplete naming bomb.gz", err)
 	}
 	got := strings.Join(found, "\n")
-	if !strings.Contains(got, "stored.zip | content | aws/value/raw") {
-		t.Errorf("stored member of a zip over the limit not found:\n%s", got)
+	// Zips over the buffer are walked by their local headers (a stored
+	// member with a data descriptor, as Go writes them, by the raw scan).
+	for _, w := range []string{"stored.zip | content | aws/value/raw", "deflated.zip!a | content | aws/value/raw"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("zip over the buffer: missing %q in\n%s", w, got)
+		}
 	}
-	if strings.Contains(got, "deflated.zip") || strings.Contains(got, "bomb.gz") {
-		t.Errorf("found past a limit (the limits are not applied?):\n%s", got)
+	if strings.Contains(got, "bomb.gz") {
+		t.Errorf("found past the budget (the limit is not applied?):\n%s", got)
 	}
 	zipLimit, expandLimit, expandRatio = MaxZipBuffer, MaxExpansion, ExpansionRatio
 	got = strings.Join(scanTar(t, set, layer), "\n")

@@ -15,6 +15,9 @@ import (
 type fragment struct {
 	kind string
 	b    []byte
+	// redactOnly fragments are redacted from output but are no finding
+	// in an image: see deriver.pem.
+	redactOnly bool
 }
 
 // fragments derives the parts of a secret value that a build can leak on
@@ -53,9 +56,12 @@ func fragments(v []byte) []fragment {
 			d.add(FragValue, bytes.Clone(v))
 		}
 	}
-	// Lines and keys are a text's; a binary value has none.
+	// Lines and keys are a text's; a binary value has none, but may be
+	// a key in DER.
 	if printable(t) {
 		d.text(string(t), 0)
+	} else {
+		d.key(t)
 	}
 	slices.SortStableFunc(d.out, func(a, b fragment) int {
 		return slices.Index(fragKinds, a.kind) - slices.Index(fragKinds, b.kind)
@@ -305,13 +311,35 @@ func (d *deriver) pem(p *pemBlock) {
 	if !p.secret {
 		return
 	}
+	joined := strings.Join(p.body, "")
+	d.addString(FragPEM, joined)
+	der, err := base64.StdEncoding.DecodeString(joined)
+	if err == nil {
+		d.add(FragDER, der)
+		if d.key(der) {
+			// A body line may hold only public numbers (the modulus, the
+			// public point), which a .pub file or a certificate holds at
+			// the same base64 alignment one time in three: in an image,
+			// the key's secret numbers stand for the lines. A log that
+			// prints some lines of the key still has them redacted.
+			from := len(d.out)
+			for _, l := range p.body {
+				d.addString(FragPEM, l)
+			}
+			d.redactOnly(from)
+			return
+		}
+	}
 	for _, l := range p.body {
 		d.addString(FragPEM, l)
 	}
-	joined := strings.Join(p.body, "")
-	d.addString(FragPEM, joined)
-	if der, err := base64.StdEncoding.DecodeString(joined); err == nil {
-		d.add(FragDER, der)
+}
+
+// redactOnly marks the fragments recorded from index from on as redacted
+// from output only.
+func (d *deriver) redactOnly(from int) {
+	for i := from; i < len(d.out); i++ {
+		d.out[i].redactOnly = true
 	}
 }
 

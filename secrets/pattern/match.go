@@ -66,6 +66,9 @@ func (m *matcher) find(p []byte, fn func(pat int32, off int)) {
 func (m *matcher) appendMatches(out []Match, pat int32, off int64) []Match {
 	p := &m.pats[pat]
 	for _, o := range p.from {
+		if o.redactOnly {
+			continue
+		}
 		out = append(out, Match{SecretID: o.id, Fragment: o.frag, Encoding: o.enc, Offset: off, Length: len(p.b)})
 	}
 	return out

@@ -1,6 +1,10 @@
 package pattern
 
-import "github.com/hushbuild/hush/secrets"
+import (
+	"slices"
+
+	"github.com/hushbuild/hush/secrets"
+)
 
 // Fragment kinds: which part of a secret's value a pattern was derived from.
 // Reports name them, so a finding says "the password inside the pip.conf
@@ -63,11 +67,12 @@ const valueSlice = 256
 // fragKinds orders fragment kinds by how much a report should prefer them
 // when one pattern comes from several kinds of one secret: the most
 // specific wins.
-var fragKinds = []string{FragValue, FragUserinfo, FragAuthToken, FragKeyValue, FragPEM, FragDER, FragLine}
+var fragKinds = []string{FragValue, FragUserinfo, FragAuthToken, FragKeyValue, FragPEM, FragDER, FragKey, FragLine}
 
 // origin is where one pattern came from.
 type origin struct {
 	id, frag, enc string
+	redactOnly    bool // redacted from output, never reported as a Match
 }
 
 // pattern is one byte string searched for, with every secret it came from
@@ -109,8 +114,13 @@ func buildPatterns(secs []secrets.Secret) (pats []pattern, ids, skipped []string
 					index[string(e.b)] = i
 					pats = append(pats, pattern{b: e.b})
 				}
-				if p := &pats[i]; !hasID(p.from, sec.ID) {
-					p.from = append(p.from, origin{id: sec.ID, frag: f.kind, enc: e.enc})
+				o := origin{id: sec.ID, frag: f.kind, enc: e.enc, redactOnly: f.redactOnly}
+				p := &pats[i]
+				switch j := slices.IndexFunc(p.from, func(o origin) bool { return o.id == sec.ID }); {
+				case j < 0:
+					p.from = append(p.from, o)
+				case p.from[j].redactOnly && !o.redactOnly:
+					p.from[j] = o // a finding after all
 				}
 			}
 		}
@@ -123,13 +133,4 @@ func buildPatterns(secs []secrets.Secret) (pats []pattern, ids, skipped []string
 		}
 	}
 	return pats, ids, skipped
-}
-
-func hasID(from []origin, id string) bool {
-	for _, o := range from {
-		if o.id == id {
-			return true
-		}
-	}
-	return false
 }
