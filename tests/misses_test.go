@@ -1,15 +1,21 @@
 package tests
 
 import (
+	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"compress/zlib"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ulikunitz/xz"
 )
 
 // longCanary is a canary longer than a wrapped line once encoded: base64
@@ -291,5 +297,116 @@ func TestGuardConvertedKey(t *testing.T) {
 			f := secretFile(t, "id_rsa", secret)
 			return map[string]string{"id_rsa.pub": files["id_rsa.pub"]}, []string{"--secret", "id=deploykey,src=" + f}, nil
 		},
+	}})
+}
+
+// Builders of packaged files, written into the build context at test time.
+
+func tarBytes(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for name, body := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = tw.Write([]byte(body))
+	}
+	_ = tw.Close()
+	return b.Bytes()
+}
+
+func gzipBytes(p []byte) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	_, _ = zw.Write(p)
+	_ = zw.Close()
+	return b.Bytes()
+}
+
+func xzBytes(t *testing.T, p []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := xz.NewWriter(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write(p)
+	_ = w.Close()
+	return b.Bytes()
+}
+
+func zipBytes(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write([]byte(body))
+	}
+	_ = zw.Close()
+	return b.Bytes()
+}
+
+// gitObject is a git loose object (zlib of "blob N\0content"), as a commit
+// leaves it under .git/objects after the work file is removed.
+func gitObject(content string) []byte {
+	var b bytes.Buffer
+	zw := zlib.NewWriter(&b)
+	fmt.Fprintf(zw, "blob %d\x00%s", len(content), content)
+	_ = zw.Close()
+	return b.Bytes()
+}
+
+// TestGuardPackaged: packaging formats real tools write: a tar.xz, a git
+// loose object, a zipapp behind its shebang, a docker save tarball of gzip
+// layers inside a tar.gz. A zipapp without the secret builds clean.
+func TestGuardPackaged(t *testing.T) {
+	withToken := func(name string, make func(t *testing.T, c *canary) []byte) func(*testing.T, *canary) (map[string]string, []string, []string) {
+		return func(t *testing.T, c *canary) (map[string]string, []string, []string) {
+			_, flags, env := tokenEnv("tok")(t, c)
+			return map[string]string{name: string(make(t, c))}, flags, env
+		}
+	}
+	runLeakCases(t, []leakCase{{
+		name:       "tar.xz holding the token",
+		dockerfile: "FROM localhost/busybox\nCOPY vendor.tar.xz /opt/vendor.tar.xz\n",
+		setup: withToken("vendor.tar.xz", func(t *testing.T, c *canary) []byte {
+			return xzBytes(t, tarBytes(t, map[string]string{"etc/token": c.value + "\n"}))
+		}),
+		wants: []want{{id: "tok", path: "/opt/vendor.tar.xz!etc/token", frag: "value", enc: "raw"}},
+	}, {
+		name:       "git object of a committed token, work file removed",
+		dockerfile: "FROM localhost/busybox\nCOPY obj /src/.git/objects/3f/0d1c2b4a5968778695a4b3c2d1e0f9a8b7c6d5\n",
+		setup: withToken("obj", func(t *testing.T, c *canary) []byte {
+			return gitObject("API_TOKEN=" + c.value + "\n")
+		}),
+		wants: []want{{id: "tok", path: "/src/.git/objects/3f/0d1c2b4a5968778695a4b3c2d1e0f9a8b7c6d5", frag: "value", enc: "raw"}},
+	}, {
+		name:       "zipapp with a shebang",
+		dockerfile: "FROM localhost/busybox\nCOPY tool.pyz /usr/local/bin/tool\n",
+		setup: withToken("tool.pyz", func(t *testing.T, c *canary) []byte {
+			return append([]byte("#!/usr/bin/env python3\n"), zipBytes(t, map[string]string{"__main__.py": "import cfg\n", "cfg.py": "TOKEN = '" + c.value + "'\n"})...)
+		}),
+		wants: []want{{id: "tok", path: "/usr/local/bin/tool!cfg.py", frag: "value", enc: "raw"}},
+	}, {
+		name:       "docker save tarball of gzip layers in a tar.gz",
+		dockerfile: "FROM localhost/busybox\nCOPY images.tgz /var/lib/images.tgz\n",
+		setup: withToken("images.tgz", func(t *testing.T, c *canary) []byte {
+			layer := gzipBytes(tarBytes(t, map[string]string{"root/.npmrc": "//registry.npmjs.org/:_authToken=" + c.value + "\n"}))
+			save := tarBytes(t, map[string]string{"manifest.json": `[{"Layers":["0a/layer.tar"]}]`, "0a/layer.tar": string(layer)})
+			return gzipBytes(save)
+		}),
+		wants: []want{{id: "tok", path: "/var/lib/images.tgz!0a/layer.tar!root/.npmrc", frag: "value", enc: "raw"}},
+	}})
+	runLeakCases(t, []leakCase{{
+		name:       "zipapp with a shebang and no secret",
+		dockerfile: "FROM localhost/busybox\nCOPY tool.pyz /usr/local/bin/tool\n",
+		setup: withToken("tool.pyz", func(t *testing.T, c *canary) []byte {
+			return append([]byte("#!/usr/bin/env python3\n"), zipBytes(t, map[string]string{"__main__.py": "print('hello')\n"})...)
+		}),
 	}})
 }
