@@ -410,3 +410,54 @@ func TestGuardPackaged(t *testing.T) {
 		}),
 	}})
 }
+
+// TestAuditMisses: hush audit uses the guard's engine, so it finds what
+// the guard now refuses in an image built without the secret (no guard):
+// a wrapped base64 copy, a tar.xz, a zipapp, a converted key; and a file
+// nested too deep makes the audit fail (exit 2), not pass.
+func TestAuditMisses(t *testing.T) {
+	c := longCanary(t)
+	keySecret, keys := convertedKeys(t, tempDir(t))
+	tok := secretFile(t, "tok", c.value)
+	key := secretFile(t, "id_rsa", keySecret)
+	files := map[string]string{
+		"token.b64":  wrapLines(base64.StdEncoding.EncodeToString([]byte("ci:"+c.value)), 76, "\n"),
+		"vendor.txz": string(xzBytes(t, tarBytes(t, map[string]string{"etc/token": c.value}))),
+		"tool.pyz":   "#!/usr/bin/env python3\n" + string(zipBytes(t, map[string]string{"cfg.py": "T = '" + c.value + "'\n"})),
+		"pkcs8.pem":  keys["key-PKCS8"],
+	}
+	leaky, _, _ := buildIn(t, nil, contextBuild{
+		dockerfile: "FROM localhost/busybox\nCOPY token.b64 vendor.txz tool.pyz pkcs8.pem /opt/\n",
+		files:      files,
+		tag:        tagFor(t, "-leaky"),
+	})
+	t.Cleanup(func() { _, _ = skopeo(t, true, "delete", storeRef(suite.root, suite.runRoot, leaky)) })
+	rep := audit(t, c, 1, "--secret", "id=tok,src="+tok, "--secret", "id=key,src="+key, "--heuristics=false", leaky)
+	for path, id := range map[string]string{"opt/token.b64": "tok", "opt/vendor.txz!etc/token": "tok", "opt/tool.pyz!cfg.py": "tok", "opt/pkcs8.pem": "key"} {
+		found := false
+		for _, im := range rep.Images {
+			for _, f := range im.Findings {
+				found = found || f.SecretID == id && strings.TrimPrefix(f.Path, "/") == path
+			}
+		}
+		if !found {
+			t.Errorf("audit: no finding of secret %s at %s: %+v", id, path, rep)
+		}
+	}
+
+	deep := []byte(c.value)
+	for range 10 {
+		deep = gzipBytes(deep)
+	}
+	deepImg, _, _ := buildIn(t, nil, contextBuild{
+		dockerfile: "FROM localhost/busybox\nCOPY deep.gz /opt/\n",
+		files:      map[string]string{"deep.gz": string(deep)},
+		tag:        tagFor(t, "-deep"),
+	})
+	t.Cleanup(func() { _, _ = skopeo(t, true, "delete", storeRef(suite.root, suite.runRoot, deepImg)) })
+	all := []string{"audit", "--root", suite.root, "--runroot", suite.runRoot, "--secret", "id=tok,src=" + tok, deepImg}
+	r := runHush(t, nil, call{args: all})
+	if r.code != 2 || !strings.Contains(r.stderr+r.stdout, "scan incomplete") {
+		t.Errorf("audit of a file nested too deep: exit %d, want 2 and \"scan incomplete\"\nstdout:\n%s\nstderr:\n%s", r.code, c.mask(r.stdout), c.mask(r.stderr))
+	}
+}
