@@ -162,6 +162,7 @@ hush build --tls-verify=false %[1]s -f Dockerfile.leaky -t %[2]s:leaky --push .;
 		t.Cleanup(func() { _, _ = docker(t, "volume", "rm", "-f", vol) })
 	}
 	t.Cleanup(func() { _, _ = docker(t, "rm", "-f", "-v", name) })
+	assertDoctorAgrees(t, s)
 	if s.fail {
 		args = append(args, hushImage, "-c", "hush build --tls-verify=false "+secretsFlags+" /ctx")
 	} else {
@@ -242,5 +243,26 @@ func assertOneLineRefusal(t *testing.T, err error, stderr string) {
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	if len(lines) != 1 || !strings.HasPrefix(lines[0], "hush: ") || !strings.Contains(lines[0], "user namespace") {
 		t.Errorf("want one line naming what to change, got:\n%s", stderr)
+	}
+}
+
+// assertDoctorAgrees runs hush doctor with the set-up's docker flags: it
+// must pass (and name the mode the build then reports) where the build
+// works, and fail where it cannot: never ok where a build fails.
+func assertDoctorAgrees(t *testing.T, s dockerSetup) {
+	t.Helper()
+	args := []string{"run", "--rm", "--network", "host"}
+	args = append(args, s.flags...)
+	args = append(args, hushImage, "doctor")
+	out, err := docker(t, args...)
+	switch {
+	case s.fail && err == nil:
+		t.Errorf("hush doctor passed where no build can work:\n%s", out)
+	case !s.fail && err != nil:
+		t.Errorf("hush doctor failed where the build works: %v\n%s", err, out)
+	case !s.fail && !strings.Contains(out, "auto picks "+s.mode+":"):
+		t.Errorf("hush doctor does not name mode %s:\n%s", s.mode, out)
+	case !s.fail && !strings.Contains(out, "ok    no-op step"):
+		t.Errorf("hush doctor did not run its no-op step:\n%s", out)
 	}
 }

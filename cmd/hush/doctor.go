@@ -20,6 +20,9 @@ func newDoctorCommand() *cobra.Command {
 				return err
 			}
 			r := doctor.Run(func() error { return doctor.ProbeOverlay(self) })
+			if !r.Failed() {
+				r.Checks = append(r.Checks, doctor.StepCheck(cmd.Context(), self))
+			}
 			if err := r.Write(cmd.OutOrStdout()); err != nil {
 				return err
 			}
