@@ -38,8 +38,8 @@ type Redactor struct {
 // writes through.
 func (s *Set) NewRedactor(w io.Writer) *Redactor {
 	r := &Redactor{w: w}
-	if s != nil && s.m != nil && len(s.m.pats) > 0 {
-		r.m = s.m
+	if s != nil && s.rm != nil && len(s.rm.pats) > 0 {
+		r.m = s.rm
 	}
 	return r
 }

@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/hushbuild/hush/secrets"
 )
@@ -13,13 +14,29 @@ type Set struct {
 	// Everything lives behind a pointer so that printing a Set by value
 	// shows an address, not pattern bytes.
 	m *matcher
+	// rm is the Redactor's: without the binary patterns (a key's secret
+	// numbers as raw bytes), which no log line holds, and which would
+	// make the Redactor hold back a line's end one time in 256.
+	rm *matcher
 }
 
 // NewSet derives the patterns of secs. Secrets with empty or too short
 // values are allowed and yield no pattern (see Skipped).
 func NewSet(secs ...secrets.Secret) *Set {
 	pats, ids, skipped := buildPatterns(secs)
-	return &Set{m: newMatcher(pats, ids, skipped)}
+	s := &Set{m: newMatcher(pats, ids, skipped)}
+	s.rm = s.m
+	var text []pattern
+	for _, p := range pats {
+		if !slices.ContainsFunc(p.from, func(o origin) bool { return o.frag != FragKey || o.enc != EncRaw }) {
+			continue // binary only
+		}
+		text = append(text, p)
+	}
+	if len(text) < len(pats) {
+		s.rm = newMatcher(text, ids, skipped)
+	}
+	return s
 }
 
 // Len is the number of distinct patterns.
