@@ -122,3 +122,11 @@ func TestSettled(t *testing.T) {
 }
 
 func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
+
+func TestDirOwner(t *testing.T) {
+	for in, want := range map[string]string{"123-456": "123-456", "123-456-b2": "123-456", "123-456-b-c": "123-456", "odd": "odd"} {
+		if got := dirOwner(in); got != want {
+			t.Errorf("dirOwner(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -66,7 +66,7 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 			}
 			dir := filepath.Join(base, e.Name())
 			j, journaled := readJournal(dir)
-			if ownerAlive(e.Name()) {
+			if ownerAlive(dirOwner(e.Name())) {
 				if journaled && j.of(root) {
 					live = append(live, j)
 				}
@@ -169,6 +169,17 @@ func clearExcept(dir, keep string) {
 			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// dirOwner is the owner tag a build directory's name starts with:
+// <pid>-<start>, alone or followed by -<suffix> when a process runs
+// several builds, each with a directory of its own.
+func dirOwner(name string) string {
+	parts := strings.SplitN(name, "-", 3)
+	if len(parts) < 2 {
+		return name
+	}
+	return parts[0] + "-" + parts[1]
 }
 
 // buildOwner finds the owner tag in a container's name, which buildah
