@@ -333,3 +333,29 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestRemoveChanges: what a stage's steps wrote goes when the build ends,
+// the base's files and directories stay.
+func TestRemoveChanges(t *testing.T) {
+	root := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	for _, f := range []string{"/etc/passwd", "/etc/os-release", "/usr/bin/sh", "/tmp/.keep"} {
+		write(t, root, f, "base")
+		_ = os.Chtimes(filepath.Join(root, f), old, old)
+	}
+	l := newIgnoreList("", "/hush")
+	write(t, root, "/hush/bin/hush", "kept")
+	before, err := scanRoot(root, l)
+	must(t, err)
+	skel, err := topLevel(root, l)
+	must(t, err)
+	time.Sleep(20 * time.Millisecond)
+	write(t, root, "/etc/passwd", "CANARY modified")
+	write(t, root, "/leak/deep/file", "CANARY added")
+	write(t, root, "/usr/bin/tool", "CANARY added")
+	must(t, os.RemoveAll(filepath.Join(root, "tmp")))
+	must(t, removeChanges(root, l, before, skel))
+	if got, want := tree(t, root), "/etc /etc/os-release /hush /hush/bin /hush/bin/hush /tmp /usr /usr/bin /usr/bin/sh"; got != want {
+		t.Fatalf("after removeChanges: %s\nwant %s", got, want)
+	}
+}

@@ -84,8 +84,19 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 	if err := writeJSON(filepath.Join(staging, rootStateFile), savedRoot{Ignore: ign.paths, Skeleton: skel}); err != nil {
 		return "", err
 	}
+	// cur is the running stage's state right after its base was
+	// extracted: at the end only what steps changed since has to go (the
+	// rest is the base image, and clearing that costs as much as
+	// extracting it).
+	var cur rootState
 	defer func() {
-		if rerr := restoreRoot("/", ign, skel); rerr != nil {
+		var rerr error
+		if cur != nil {
+			rerr = removeChanges("/", ign, cur, skel)
+		} else {
+			rerr = restoreRoot("/", ign, skel)
+		}
+		if rerr != nil {
 			fmt.Fprintf(p.stderr, "warning: clearing / after the build: %v\n", rerr)
 		}
 	}()
@@ -197,6 +208,7 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 			return "", fmt.Errorf("stage %d: %w", i+1, err)
 		}
 		ib.RunConfig.Image = froms[i] // imagebuilder's RUN wants a base named
+		cur = nil
 		if err := clearRoot("/", ign); err != nil {
 			return "", fmt.Errorf("preparing / for stage %d: %w", i+1, err)
 		}
@@ -209,6 +221,7 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 		if err != nil {
 			return "", err
 		}
+		cur = before
 		exec := &rootExecutor{
 			ctx: ctx, contextDir: p.opts.ContextDirectory, stdout: p.opts.Out, stderr: p.opts.Err,
 			stepDir: stepDir, values: values, transient: p.secrets.runMounts, fromRoot: fromRoot,
@@ -584,4 +597,39 @@ func ownDirOf(exe string) string {
 	default:
 		return d
 	}
+}
+
+// removeChanges deletes from root what changed since before (every added
+// or modified file, link and added directory: whatever a step wrote), so
+// what remains is the stage's base image; top-level entries of the
+// skeleton a step removed come back empty.
+func removeChanges(root string, ign *ignoreList, before rootState, skel []topEntry) error {
+	after, err := scanRoot(root, ign)
+	if err != nil {
+		return restoreRoot(root, ign, skel)
+	}
+	var errs []error
+	for _, c := range changes(before, after) {
+		if c.Kind == archive.ChangeDelete {
+			continue
+		}
+		if b, ok := before[c.Path]; ok && b.mode&unix.S_IFMT == unix.S_IFDIR && after[c.Path].mode&unix.S_IFMT == unix.S_IFDIR {
+			continue // a directory of the base whose entries changed
+		}
+		if err := os.RemoveAll(filepath.Join(root, c.Path)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, t := range skel {
+		p := filepath.Join(root, t.Name)
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		}
+		if t.Link != "" {
+			errs = append(errs, os.Symlink(t.Link, p))
+		} else if err := os.Mkdir(p, 0o700); err == nil {
+			errs = append(errs, os.Lchown(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
+		}
+	}
+	return errors.Join(errs...)
 }
