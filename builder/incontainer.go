@@ -52,9 +52,12 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 		return "", fmt.Errorf("staging directory: %w", err)
 	}
 	// Kept until the build ends: pushes and exports stage blobs here too,
-	// as /var/tmp is now the stage's.
+	// as /var/tmp is now the stage's. Not the build's tmpfs directory, as
+	// on a machine: a container's /dev/shm holds 64 MiB, and the stage's
+	// layer is on the store's disk (unvouched, swept) from its commit on
+	// in every mode.
 	p.undo = append(p.undo, func() { os.RemoveAll(staging) })
-	if p.sys != nil && p.sys.BigFilesTemporaryDir == "" {
+	if p.sys != nil {
 		p.sys.BigFilesTemporaryDir = staging
 	}
 	unlock, err := lockContainerMode(store)
