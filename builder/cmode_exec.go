@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	docker "github.com/fsouza/go-dockerclient"
 	buildkitparser "github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -147,9 +148,49 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	for _, g := range u.Sgids {
 		groups = append(groups, uint32(g))
 	}
+	// The step's output goes through pipes of our own, not exec's: exec
+	// waits until every holder of its pipe is gone, and a background
+	// process the step started holds it until we kill it, after Wait.
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return err
+	}
+	copied := make(chan struct{}, 2)
+	for _, c := range []struct {
+		r *os.File
+		w io.Writer
+	}{{outR, e.stdout}, {errR, e.stderr}} {
+		go func() {
+			_, _ = io.Copy(c.w, c.r)
+			c.r.Close()
+			copied <- struct{}{}
+		}()
+	}
+	drain := func() {
+		outW.Close()
+		errW.Close()
+		// A process that escaped the reaping keeps the pipes open: stop
+		// reading rather than wait for it.
+		timeout := time.After(10 * time.Second)
+		for range 2 {
+			select {
+			case <-copied:
+			case <-timeout:
+				outR.Close()
+				errR.Close()
+				return
+			}
+		}
+	}
 	cmd := &exec.Cmd{
 		Path: prog, Args: args, Env: env, Dir: dir,
-		Stdin: devNull, Stdout: e.stdout, Stderr: e.stderr,
+		Stdin: devNull, Stdout: outW, Stderr: errW,
 		SysProcAttr: &syscall.SysProcAttr{
 			Setpgid:    true,
 			Pdeathsig:  syscall.SIGKILL, // hush killed: its step dies with it
@@ -157,6 +198,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 		},
 	}
 	if err := cmd.Start(); err != nil {
+		drain()
 		return fmt.Errorf("starting %s: %w", args[0], err)
 	}
 	stop := context.AfterFunc(e.ctx, func() { _ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL) })
@@ -172,6 +214,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	// orphan it left (hush is their subreaper).
 	_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
 	reapOrphans()
+	drain()
 	if rerr := st.remove(); rerr != nil && err == nil {
 		return fmt.Errorf("removing the step's secret files: %w", rerr)
 	}
@@ -262,7 +305,10 @@ func lookPathIn(prog string, env []string, dir string) (string, error) {
 // subreaper) once a step has ended: what a step ran in the background.
 func reapOrphans() {
 	self := os.Getpid()
-	for range 10 {
+	// Processes of a killed group reach us only once their parent is
+	// gone: look until three scans in a row find none.
+	for quiet, tries := 0, 0; quiet < 3 && tries < 300; tries++ {
+		time.Sleep(10 * time.Millisecond)
 		found := false
 		entries, _ := os.ReadDir("/proc")
 		for _, e := range entries {
@@ -278,8 +324,10 @@ func reapOrphans() {
 			var ws unix.WaitStatus
 			_, _ = unix.Wait4(pid, &ws, 0, nil)
 		}
-		if !found {
-			return
+		if found {
+			quiet = 0
+		} else {
+			quiet++
 		}
 	}
 }
