@@ -359,3 +359,14 @@ func TestRemoveChanges(t *testing.T) {
 		t.Fatalf("after removeChanges: %s\nwant %s", got, want)
 	}
 }
+
+func TestRootIdentity(t *testing.T) {
+	host := "29 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n30 29 0:5 / /dev rw - devtmpfs udev rw\n"
+	ctr := "600 500 0:52 / / rw,relatime master:1 - overlay overlay rw,lowerdir=/l,upperdir=/var/lib/docker/overlay2/abc/diff,workdir=/w\n"
+	if a, b := rootIdentityIn(host), rootIdentityIn(ctr); a == "" || b == "" || a == b {
+		t.Fatalf("host %q and container %q roots must differ and be known", a, b)
+	}
+	if rootIdentityIn("30 29 0:5 / /dev rw - devtmpfs udev rw\n") != "" {
+		t.Fatal("a mountinfo without / has no identity")
+	}
+}

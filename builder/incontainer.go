@@ -84,7 +84,7 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 	if err != nil {
 		return "", err
 	}
-	if err := writeJSON(filepath.Join(staging, rootStateFile), savedRoot{Ignore: ign.paths, Skeleton: skel}); err != nil {
+	if err := writeJSON(filepath.Join(staging, rootStateFile), savedRoot{Ignore: ign.paths, Skeleton: skel, Root: rootIdentity()}); err != nil {
 		return "", err
 	}
 	// cur is the running stage's state right after its base was
@@ -475,18 +475,33 @@ func sweepStaging(store storage.Store) int {
 		if !e.IsDir() || ownerAlive(e.Name()) {
 			continue
 		}
-		var saved savedRoot
-		if b, err := os.ReadFile(filepath.Join(dir, e.Name(), rootStateFile)); err == nil && json.Unmarshal(b, &saved) == nil {
-			if unlock, err := lockContainerMode(store); err == nil {
-				_ = restoreRoot("/", &ignoreList{paths: saved.Ignore}, saved.Skeleton)
-				unlock()
-			}
-		}
+		restoreDeadRoot(store, filepath.Join(dir, e.Name()))
 		if os.RemoveAll(filepath.Join(dir, e.Name())) == nil {
 			n++
 		}
 	}
 	return n
+}
+
+// restoreDeadRoot brings / back for a dead build whose staging directory
+// is dir: only the / that build rewrote (a store shared with the host, on a
+// volume, must never make a sweep there clear the host's /), and only if
+// no live build owns / now.
+func restoreDeadRoot(store storage.Store, dir string) {
+	var saved savedRoot
+	b, err := os.ReadFile(filepath.Join(dir, rootStateFile))
+	if err != nil || json.Unmarshal(b, &saved) != nil {
+		return
+	}
+	if id := rootIdentity(); id == "" || id != saved.Root {
+		return
+	}
+	unlock, err := lockContainerMode(store)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	_ = restoreRoot("/", &ignoreList{paths: saved.Ignore}, saved.Skeleton)
 }
 
 // rootStateFile, in a build's staging directory, records what / must be
@@ -496,6 +511,30 @@ const rootStateFile = "root.json"
 type savedRoot struct {
 	Ignore   []string
 	Skeleton []topEntry
+	Root     string // rootIdentity of the / being rewritten
+}
+
+// rootIdentity names this mount namespace's root filesystem: the mount
+// source and options of / (for a container, its overlay's own upper
+// directory), "" if unknown.
+func rootIdentity() string {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return ""
+	}
+	return rootIdentityIn(string(b))
+}
+
+func rootIdentityIn(mountinfo string) string {
+	for _, line := range strings.Split(mountinfo, "\n") {
+		pre, post, ok := strings.Cut(line, " - ")
+		f := strings.Fields(pre)
+		if !ok || len(f) < 5 || f[4] != "/" {
+			continue
+		}
+		return f[2] + " " + f[3] + " " + post
+	}
+	return ""
 }
 
 // topEntry is one top-level directory or symlink of / as the container
