@@ -36,11 +36,16 @@ func assertNoResidue(t *testing.T, c *canary, start time.Time) {
 }
 
 func findResidue(c *canary, start time.Time) []string {
+	return residueIn(c, start, residueDirs())
+}
+
+// residueIn is findResidue over dirs.
+func residueIn(c *canary, start time.Time, dirs []string) []string {
 	inputs := filepath.Join(suite.dir, "t")
 	since := start.Add(-time.Second).UnixNano()
 	seen := map[string]bool{}
 	var found []string
-	for _, dir := range residueDirs() {
+	for _, dir := range dirs {
 		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			switch {
 			case err != nil:
