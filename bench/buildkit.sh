@@ -37,6 +37,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 store=(--root "$work/root" --runroot "$work/runroot" --storage-driver overlay)
 "$here/scripts/base.sh" "$hush" "${store[@]}" >/dev/null
 "$here/bench/pybase.sh" "$hush" "${store[@]}" >/dev/null
