@@ -64,7 +64,7 @@ func Audit(ctx context.Context, o Options) (*Report, error) {
 	// first), at most workers at a time.
 	type job struct {
 		h    layerHandle
-		scan *layerScan
+		scan *LayerScan
 		err  error
 	}
 	jobs := map[string]*job{}
@@ -107,7 +107,7 @@ func Audit(ctx context.Context, o Options) (*Report, error) {
 			continue
 		}
 		ir := &rep.Images[i]
-		scans := make([]*layerScan, len(img.layers))
+		scans := make([]*LayerScan, len(img.layers))
 		refs := make([]LayerRef, len(img.layers))
 		for k, h := range img.layers {
 			j := jobs[h.ref.Digest]
@@ -119,13 +119,7 @@ func Audit(ctx context.Context, o Options) (*Report, error) {
 			scans[k] = j.scan
 			ir.Bytes += max(h.size, 0)
 		}
-		instr := layerInstructions(img.config, len(img.layers))
-		for k := range instr {
-			instr[k] = sc.redact(instr[k])
-		}
-		fs := sc.scanMetadata(img.config, img.manifest)
-		fs = append(fs, resolve(scans, refs, instr)...)
-		ir.Findings = tidy(fs)
+		ir.Findings = sc.image(img.config, img.manifest, scans, refs)
 		if ir.Findings == nil {
 			ir.Findings = []Finding{}
 		}
@@ -142,7 +136,7 @@ func Audit(ctx context.Context, o Options) (*Report, error) {
 }
 
 // readLayer opens and scans one layer.
-func (s *scanner) readLayer(ctx context.Context, h layerHandle, prog *progress) (*layerScan, error) {
+func (s *scanner) readLayer(ctx context.Context, h layerHandle, prog *progress) (*LayerScan, error) {
 	rc, err := h.open(ctx)
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ var depRules = []struct {
 		module + "/builder", module + "/audit", module + "/cmd", module + "/doctor", "github.com/spf13/cobra"}},
 	{module + "/audit/...", []string{"go.podman.io/buildah",
 		module + "/builder", module + "/cmd", "github.com/spf13/cobra"}},
-	{module + "/audit/heuristic", []string{module + "/secrets", "go.podman.io/image", "go.podman.io/storage"}},
+	{module + "/audit/heuristic", []string{module + "/secrets/pattern", module + "/secrets/archive", "go.podman.io/image", "go.podman.io/storage"}},
 	{module + "/builder/...", []string{module + "/cmd"}},
 	{module + "/doctor/...", []string{module + "/cmd"}},
 }

@@ -21,16 +21,20 @@ import (
 	"github.com/hushbuild/hush/secrets/pattern"
 )
 
-// layerScan is what one pass over a layer leaves: its findings, and the
+// LayerScan is what one pass over a layer leaves: its findings, and the
 // paths it adds, deletes and makes opaque, from which hidden and runtime
 // are resolved across layers afterwards, with no second read.
-type layerScan struct {
+type LayerScan struct {
 	entries   map[string]entry // path -> its last entry in the layer
 	whiteouts map[string]bool  // paths deleted from the layers below
 	opaques   map[string]bool  // directories whose lower content is hidden
 	hits      []rawHit
 	size      int64 // uncompressed bytes
 }
+
+// Hits is how many findings the layer holds before resolution: 0 for a
+// layer in which nothing was found.
+func (ls *LayerScan) Hits() int { return len(ls.hits) }
 
 type entry struct {
 	idx int32
@@ -94,14 +98,14 @@ func cleanPath(name string) string {
 // regular file's bytes through the known-value matcher (nested archives
 // included) and the private-key detector, credential files' content
 // through their heuristics, names and link targets through the matcher.
-func (s *scanner) scan(ctx context.Context, r io.Reader) (*layerScan, error) {
+func (s *scanner) scan(ctx context.Context, r io.Reader) (*LayerScan, error) {
 	dr, done, err := decompress(r)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 	cr := &countingReader{r: dr}
-	ls := &layerScan{entries: map[string]entry{}, whiteouts: map[string]bool{}, opaques: map[string]bool{}}
+	ls := &LayerScan{entries: map[string]entry{}, whiteouts: map[string]bool{}, opaques: map[string]bool{}}
 	// Content findings by entry path, for hard links to copy.
 	byPath := map[string][]int{}
 	buf := make([]byte, 256<<10)
@@ -143,7 +147,9 @@ func (s *scanner) scan(ctx context.Context, r io.Reader) (*layerScan, error) {
 		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse, tar.TypeCont:
 			first := len(ls.hits)
 			if err := s.scanFile(p, hdr, tr, buf, &kd, add, names); err != nil {
-				return nil, fmt.Errorf("reading %s: %w", s.redact(p), err)
+				// What was found so far stays: the guard lists it when
+				// it refuses an image it could not read to the end.
+				return ls, fmt.Errorf("reading %s: %w", s.redact(p), err)
 			}
 			for i := first; i < len(ls.hits); i++ {
 				if !ls.hits[i].f.InName {

@@ -16,10 +16,10 @@ type historyEntry struct {
 	EmptyLayer bool   `json:"empty_layer"`
 }
 
-// layerInstructions maps history entries that made a layer (empty_layer
+// LayerInstructions maps history entries that made a layer (empty_layer
 // false) to the layers, bottom first. When the counts disagree (some tools
 // write no history) no instruction is given rather than a wrong one.
-func layerInstructions(config []byte, layers int) []string {
+func LayerInstructions(config []byte, layers int) []string {
 	var cfg struct {
 		History []historyEntry `json:"history"`
 	}

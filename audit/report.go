@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -112,6 +113,12 @@ func (r *Report) Findings() int {
 // value: paths, instructions and fields are redacted of every known value
 // and of what the heuristics recognise.
 type Finding struct {
+	// Image and Stage are set by the commit guard, which reports on every
+	// image a build made at once: the image id, and its stage's base as the
+	// history notes it ("FROM golang:1.22"). An audit leaves them empty: its
+	// ImageReport names the image.
+	Image    string   `json:"image,omitempty"`
+	Stage    string   `json:"stage,omitempty"`
 	Location Location `json:"location"`
 	// Rule is RuleKnownSecret or a heuristic rule (heuristic.HeuristicRules).
 	Rule string `json:"rule"`
@@ -202,6 +209,39 @@ func (f Finding) Where() string {
 	}
 	if f.HiddenBy != nil {
 		fmt.Fprintf(&b, ", hidden by layer %d (%s)", f.HiddenBy.Index, f.HiddenBy.How)
+	}
+	return b.String()
+}
+
+// String is the finding on one line, as the commit guard reports it:
+// secret "id" (fragments; encodings) in image X (stage S) layer N (digest)
+// at /path, layer made by "...", or in a metadata field.
+func (f Finding) String() string {
+	if f.SecretID == "" { // a heuristic's
+		return f.What() + " in " + f.Where()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "secret %q (%s; %s) in ", f.SecretID, f.Fragment, f.Encoding)
+	if f.Image != "" {
+		fmt.Fprintf(&b, "image %.12s ", f.Image)
+		if f.Stage != "" {
+			fmt.Fprintf(&b, "(stage %s) ", f.Stage)
+		}
+	}
+	if f.Field != "" {
+		b.WriteString(f.Field)
+	} else {
+		if f.Layer != nil {
+			_, hex, _ := strings.Cut(f.Layer.Digest, ":")
+			fmt.Fprintf(&b, "layer %d (%.12s) ", f.Layer.Index, cmp.Or(hex, f.Layer.Digest))
+		}
+		fmt.Fprintf(&b, "at %s", f.Path)
+	}
+	if f.Instruction != "" {
+		fmt.Fprintf(&b, ", layer made by %q", strings.TrimSpace(f.Instruction))
+	}
+	if f.HiddenBy != nil {
+		fmt.Fprintf(&b, "; hidden by layer %d (%s)", f.HiddenBy.Index, f.HiddenBy.How)
 	}
 	return b.String()
 }

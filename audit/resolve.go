@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/hushbuild/hush/secrets/pattern"
 )
@@ -13,7 +14,7 @@ import (
 // or any later layer, deletes it (a whiteout of it or a parent, an opaque
 // parent directory), overwrites it, or replaces a parent directory with a
 // non-directory; otherwise `docker run` would see it.
-func resolve(scans []*layerScan, refs []LayerRef, instr []string) []Finding {
+func resolve(scans []*LayerScan, refs []LayerRef, instr []string) []Finding {
 	var out []Finding
 	for i, sc := range scans {
 		if sc == nil {
@@ -35,7 +36,7 @@ func resolve(scans []*layerScan, refs []LayerRef, instr []string) []Finding {
 	return out
 }
 
-func hiddenBy(scans []*layerScan, refs []LayerRef, i int, p string, idx int32) *Hider {
+func hiddenBy(scans []*LayerScan, refs []LayerRef, i int, p string, idx int32) *Hider {
 	if e, ok := scans[i].entries[p]; ok && e.idx > idx {
 		return &Hider{LayerRef: refs[i], How: "overwritten"}
 	}
@@ -71,9 +72,10 @@ var fragRank = map[string]int{pattern.FragValue: 0, pattern.FragUserinfo: 1, pat
 	pattern.FragKeyValue: 3, pattern.FragPEM: 4, pattern.FragDER: 5, pattern.FragLine: 6}
 
 // tidy removes repeated findings (one secret found whole, line by line and
-// in its URL password in one file is one finding; so is a value found
-// several times) and sorts: metadata first by field, then by layer, path,
-// line and rule.
+// in its URL password in one file is one finding, its Fragment and Encoding
+// listing every kind found, the most telling first: "value,url-password";
+// a value found several times is one finding) and sorts: metadata first by
+// field, then by layer, path, line and rule.
 func tidy(in []Finding) []Finding {
 	slices.SortStableFunc(in, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(fragRank[a.Fragment], fragRank[b.Fragment]), cmp.Compare(a.Encoding, b.Encoding))
@@ -94,14 +96,18 @@ func tidy(in []Finding) []Finding {
 		}
 		return fkey{f.Location, f.Rule, f.SecretID, f.Fragment, f.Encoding, f.Detail, f.Path, f.LinkTo, f.Field, li, f.Line, f.InName}
 	}
-	seen := map[fkey]bool{}
+	seen := map[fkey]int{}
 	out := in[:0:0]
 	for _, f := range in {
 		k := key(f)
-		if seen[k] {
+		if i, ok := seen[k]; ok {
+			if f.Rule == RuleKnownSecret {
+				out[i].Fragment = addTo(out[i].Fragment, f.Fragment)
+				out[i].Encoding = addTo(out[i].Encoding, f.Encoding)
+			}
 			continue
 		}
-		seen[k] = true
+		seen[k] = len(out)
 		out = append(out, f)
 	}
 	order := map[Location]int{Metadata: 0, Runtime: 1, Hidden: 1}
@@ -121,4 +127,15 @@ func tidy(in []Finding) []Finding {
 			cmp.Compare(a.Detail, b.Detail))
 	})
 	return out
+}
+
+// addTo appends item to a comma-separated list unless it is there.
+func addTo(list, item string) string {
+	if item == "" || slices.Contains(strings.Split(list, ","), item) {
+		return list
+	}
+	if list == "" {
+		return item
+	}
+	return list + "," + item
 }

@@ -221,12 +221,8 @@ func (s *sources) openStorage(ctx context.Context, name string) (*opened, error)
 		id = l.Parent
 	}
 	for i, l := range chain {
-		d := l.UncompressedDigest.String()
-		if l.UncompressedDigest == "" {
-			d = l.ID
-		}
 		o.layers = append(o.layers, layerHandle{
-			ref:  LayerRef{Index: i, Digest: d},
+			ref:  StorageLayerRef(i, l),
 			size: l.UncompressedSize,
 			open: func(ctx context.Context) (io.ReadCloser, error) {
 				none := archive.Uncompressed
@@ -266,4 +262,13 @@ func lookupStorageImage(store storage.Store, name string) (*storage.Image, error
 		}
 	}
 	return nil, fmt.Errorf("no image %q in containers-storage at %s: %w", name, store.GraphRoot(), storage.ErrImageUnknown)
+}
+
+// StorageLayerRef names layer i of a containers-storage image: by its diff
+// id, or by its storage id when storage does not know the diff id yet.
+func StorageLayerRef(i int, l *storage.Layer) LayerRef {
+	if l.UncompressedDigest == "" {
+		return LayerRef{Index: i, Digest: l.ID}
+	}
+	return LayerRef{Index: i, Digest: l.UncompressedDigest.String()}
 }

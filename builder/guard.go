@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,52 +13,17 @@ import (
 	"go.podman.io/storage"
 	storarchive "go.podman.io/storage/pkg/archive"
 
-	"github.com/hushbuild/hush/secrets/archive"
+	"github.com/hushbuild/hush/audit"
 	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // ExitGuard is the exit code hush uses when the commit guard refuses.
 const ExitGuard = 3
 
-// Finding is one place the guard found a secret. It never holds the value.
-type Finding struct {
-	// Image is the id of the image (final or intermediate) the hit is in.
-	Image string
-	// Stage names the stage by its base, as the image's history does
-	// ("FROM golang:1.22"); empty when unknown.
-	Stage string
-	// Instruction is the Dockerfile instruction that made the layer, or
-	// the config field's owner, from the image's history.
-	Instruction string
-	// Layer is the storage layer id; empty for config findings.
-	Layer string
-	// LayerIndex counts the image's layers from 0 at the bottom.
-	LayerIndex int
-	// Path is the file inside the layer (nested archive members as
-	// outer!inner); Field is the config field (e.g. config.Env[1]).
-	Path, Field                  string
-	SecretID, Fragment, Encoding string
-}
-
-func (f Finding) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "secret %q (%s; %s) in ", f.SecretID, f.Fragment, f.Encoding)
-	if f.Image != "" {
-		fmt.Fprintf(&b, "image %.12s ", f.Image)
-		if f.Stage != "" {
-			fmt.Fprintf(&b, "(stage %s) ", f.Stage)
-		}
-	}
-	if f.Field != "" {
-		fmt.Fprintf(&b, "%s", f.Field)
-	} else {
-		fmt.Fprintf(&b, "layer %d (%.12s) at /%s", f.LayerIndex, f.Layer, strings.TrimPrefix(f.Path, "/"))
-	}
-	if f.Instruction != "" {
-		fmt.Fprintf(&b, ", layer made by %q", strings.TrimSpace(f.Instruction))
-	}
-	return b.String()
-}
+// Finding is one place the guard found a secret: audit's Finding, the one
+// type `hush audit` reports too, with Image and Stage set. It never holds
+// the value.
+type Finding = audit.Finding
 
 // GuardError is returned when the build produced an image holding a secret.
 // Nothing was tagged, exported or pushed, and the build's images and layers
@@ -129,151 +95,197 @@ func takeSnapshot(store storage.Store) (snapshot, error) {
 }
 
 // guard scans the config and every non-base layer of the final image and of
-// every image the build created, and returns the findings. A layer is
-// scanned even if storage already had it (a cache hit, or identical content
-// reused from another build): only a scan can vouch for it, this one or an
-// earlier one for the same secrets whose clean verdict v kept.
+// every image the build created, with audit's engine, and returns the
+// findings: for each image what `hush audit` reports of it (known values
+// only), a layer's findings once, under the final image when it is in it.
+// A layer is scanned even if storage already had it (a cache hit, or
+// identical content reused from another build): only a scan can vouch for
+// it, this one or an earlier one for the same secrets whose clean verdict v
+// kept.
 func guard(ctx context.Context, store storage.Store, before snapshot, final string, set *pattern.Set, pre *prescan, v *verdicts, workers int) ([]Finding, error) {
-	images, err := store.Images()
+	eng := audit.NewEngine(set, false)
+	all, err := store.Images()
 	if err != nil {
 		return nil, fmt.Errorf("listing images: %w", err)
 	}
-	type job struct {
-		layer, image, stage, instr string
-		index                      int
-	}
-	var jobs []job
-	var findings []Finding
 	// The bases a FROM can name: images named before the build, and
 	// those named now on layers storage did not hold before (pulled
 	// during the build; the build itself names nothing before the guard
 	// passed).
 	bases := maps.Clone(before.namedTops)
-	for _, img := range images {
+	for _, img := range all {
 		if img.ID != final && len(img.Names) > 0 && img.TopLayer != "" && !before.layers[img.TopLayer] {
 			bases[img.TopLayer] = true
 		}
 	}
-	scanned := map[string]bool{}
-	for _, img := range images {
+	var images []*guardImage
+	for _, img := range all {
 		if before.images[img.ID] && img.ID != final {
 			continue
 		}
-		chain, history, stage, base, err := describe(store, img, bases)
+		gi, err := describe(store, img, bases)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range scanConfig(store, img, set) {
-			f.Stage = stage
-			findings = append(findings, f)
-		}
-		for i, l := range chain {
-			if i < base || scanned[l] {
-				continue
-			}
-			scanned[l] = true
-			jobs = append(jobs, job{layer: l, image: img.ID, stage: stage, index: i, instr: history[i]})
+		if img.ID == final {
+			images = append([]*guardImage{gi}, images...)
+		} else {
+			images = append(images, gi)
 		}
 	}
-	var mu sync.Mutex
-	var firstErr error
+	// Every layer to read, once, at most workers at a time.
+	type job struct {
+		layer *storage.Layer
+		scan  *audit.LayerScan
+		err   error
+	}
+	jobs := map[string]*job{}
+	var order []*job
+	for _, gi := range images {
+		for i, l := range gi.chain {
+			if _, ok := jobs[l.ID]; !ok && scanNeeded(gi, i) {
+				j := &job{layer: l}
+				jobs[l.ID] = j
+				order = append(order, j)
+			}
+		}
+	}
 	sem := make(chan struct{}, max(workers, 1))
 	var wg sync.WaitGroup
-	for _, j := range jobs {
+	for _, j := range order {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if v.vettedLayer(store, j.layer) {
+			if v.vettedLayer(store, j.layer.ID) {
 				return // scanned clean for this set before (verdict.go)
 			}
-			fs, err := scanLayer(ctx, store, j.layer, set, pre)
-			if err == nil && len(fs) == 0 {
-				v.recordLayer(store, j.layer)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
-			for _, f := range fs {
-				findings = append(findings, Finding{Image: j.image, Stage: j.stage, Instruction: j.instr, Layer: j.layer, LayerIndex: j.index,
-					Path: f.Path, SecretID: f.SecretID, Fragment: f.Fragment, Encoding: f.Encoding})
+			j.scan, j.err = scanLayer(ctx, store, eng, j.layer, pre)
+			if j.err == nil && j.scan.Hits() == 0 {
+				v.recordLayer(store, j.layer.ID)
 			}
 		}()
 	}
 	wg.Wait()
-	return merge(findings), firstErr
+	var findings []Finding
+	var firstErr error
+	reported := map[string]bool{}
+	for _, gi := range images {
+		scans := make([]*audit.LayerScan, len(gi.chain))
+		refs := make([]audit.LayerRef, len(gi.chain))
+		for i, l := range gi.chain {
+			refs[i] = audit.StorageLayerRef(i, l)
+			if j := jobs[l.ID]; j != nil {
+				scans[i] = j.scan
+				if j.err != nil && firstErr == nil {
+					firstErr = j.err
+				}
+			}
+		}
+		for _, f := range eng.Image(gi.config, gi.manifest, scans, refs) {
+			if f.Layer != nil {
+				k := f.Layer.Digest + "\x00" + f.Path + "\x00" + f.LinkTo + "\x00" + f.SecretID + "\x00" + f.Detail
+				if reported[k] {
+					continue
+				}
+				reported[k] = true
+			}
+			f.Image, f.Stage = gi.img.ID, gi.stage
+			findings = append(findings, f)
+		}
+	}
+	return findings, cmp.Or(firstErr, ctx.Err())
 }
 
-func scanLayer(ctx context.Context, store storage.Store, layer string, set *pattern.Set, pre *prescan) ([]archive.Finding, error) {
-	if l, err := store.Layer(layer); err == nil && l.UncompressedDigest != "" {
-		if fs, ok := pre.lookup(l.UncompressedDigest.String()); ok {
-			return fs, nil
+// guardImage is what the guard knows of one image before reading layers.
+type guardImage struct {
+	img              storage.Image
+	chain            []*storage.Layer // bottom first
+	config, manifest []byte
+	stage            string // the stage's base, "FROM x"; "" when unknown
+	base             int    // how many bottom layers are the base image's
+}
+
+// scanNeeded decides whether the guard reads layer i of an image: every
+// layer above the base image. This is the one place that says so (a
+// verdict cache of layers already vetted for this secret set hooks here).
+func scanNeeded(gi *guardImage, i int) bool {
+	return i >= gi.base
+}
+
+// scanLayer reads one layer with audit's engine, or takes prescan's scan
+// of it, made while buildah wrote the blob.
+func scanLayer(ctx context.Context, store storage.Store, eng *audit.Engine, l *storage.Layer, pre *prescan) (*audit.LayerScan, error) {
+	if l.UncompressedDigest != "" {
+		if ls, ok := pre.lookup(l.UncompressedDigest.String()); ok {
+			return ls, nil
 		}
 	}
 	none := storarchive.Uncompressed
-	rc, err := store.Diff("", layer, &storage.DiffOptions{Compression: &none})
+	rc, err := store.Diff("", l.ID, &storage.DiffOptions{Compression: &none})
 	if err != nil {
-		return nil, fmt.Errorf("reading layer %.12s: %w", layer, err)
+		return nil, fmt.Errorf("reading layer %.12s: %w", l.ID, err)
 	}
 	defer rc.Close()
-	var out []archive.Finding
-	err = archive.ScanTar(set, rc, func(f archive.Finding) { out = append(out, f) })
+	ls, err := eng.Layer(ctx, rc)
 	if err != nil {
 		// An incomplete scan keeps what it found: the refusal lists it.
-		return out, fmt.Errorf("scanning layer %.12s: %w", layer, err)
+		return ls, fmt.Errorf("scanning layer %.12s: %w", l.ID, err)
 	}
-	return out, ctx.Err()
+	return ls, ctx.Err()
 }
 
-// describe returns an image's layer chain, bottom first, for each the
-// instruction that made it (from the history entries that are not empty
-// layers), the stage's base as buildah notes it in the history, and how
-// many layers the base has. buildah writes "FROM x" on the first history
-// entry a build adds, so the stage is the LAST such comment: a base built
-// by buildah or hush carries those of its own build below it, and taking
-// the first would scan the base's layers as this build's and name the
-// wrong stage. The layers below that entry count as the base only when
-// they end at the top layer of a base image (bases: named before the
-// build, or pulled during it); otherwise every layer is scanned.
-func describe(store storage.Store, img storage.Image, bases map[string]bool) (chain, history []string, stage string, base int, err error) {
+// describe reads an image's layer chain, bottom first, its config and
+// manifest, and where its base ends.
+func describe(store storage.Store, img storage.Image, bases map[string]bool) (*guardImage, error) {
+	gi := &guardImage{img: img}
 	for id := img.TopLayer; id != ""; {
 		l, err := store.Layer(id)
 		if err != nil {
-			return nil, nil, "", 0, fmt.Errorf("reading layer %.12s: %w", id, err)
+			return nil, fmt.Errorf("reading layer %.12s: %w", id, err)
 		}
-		chain = append([]string{id}, chain...)
+		gi.chain = append([]*storage.Layer{l}, gi.chain...)
 		id = l.Parent
 	}
-	history = make([]string, len(chain))
+	gi.config, _ = configBlob(store, img)
+	gi.manifest, _ = store.ImageBigData(img.ID, storage.ImageDigestBigDataKey)
+	gi.stage, gi.base = stageBase(gi.config, gi.chain, bases)
+	return gi, nil
+}
+
+// stageBase returns the stage an image belongs to, as buildah notes it in
+// the history, and how many of its bottom layers its base image holds:
+// those the guard does not read. buildah writes "FROM x" on the first
+// history entry a build adds, so the stage is the LAST such comment: a base
+// built by buildah or hush carries those of its own build below it, and
+// taking the first would scan the base's layers as this build's and name
+// the wrong stage. The layers below that entry count as the base only when
+// they end at the top layer of a base image (bases: named before the
+// build, or pulled during it); otherwise every layer is read.
+func stageBase(config []byte, chain []*storage.Layer, bases map[string]bool) (stage string, base int) {
 	var cfg struct {
 		History []struct {
-			CreatedBy  string `json:"created_by"`
 			Comment    string `json:"comment"`
 			EmptyLayer bool   `json:"empty_layer"`
 		} `json:"history"`
 	}
-	if raw, err := configBlob(store, img); err == nil && json.Unmarshal(raw, &cfg) == nil {
-		i := 0
-		for _, h := range cfg.History {
-			if strings.HasPrefix(h.Comment, "FROM ") {
-				stage, base = h.Comment, i
-			}
-			if h.EmptyLayer {
-				continue
-			}
-			if i < len(history) {
-				history[i] = h.CreatedBy
-			}
+	if json.Unmarshal(config, &cfg) != nil {
+		return "", 0
+	}
+	i := 0
+	for _, h := range cfg.History {
+		if strings.HasPrefix(h.Comment, "FROM ") {
+			stage, base = h.Comment, i
+		}
+		if !h.EmptyLayer {
 			i++
 		}
 	}
-	if base > len(chain) || base > 0 && !bases[chain[base-1]] {
+	if base > len(chain) || base > 0 && !bases[chain[base-1].ID] {
 		base = 0 // not a known base image: scan everything
 	}
-	return chain, history, stage, base, nil
+	return stage, base
 }
 
 // configBlob finds the image's config among its big data items: the one

@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,7 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/hushbuild/hush/secrets/archive"
+	"github.com/hushbuild/hush/audit"
 	"github.com/hushbuild/hush/secrets/pattern"
 )
 
@@ -24,7 +25,7 @@ import (
 // a layer's result by its uncompressed digest and scans only what prescan
 // missed, so nothing depends on prescan winning any race.
 type prescan struct {
-	set     *pattern.Set
+	eng     *audit.Engine
 	file    *os.File // the inotify fd, in Go's poller so Close wakes the reader
 	wg      sync.WaitGroup
 	mu      sync.Mutex
@@ -34,8 +35,8 @@ type prescan struct {
 }
 
 type prescanResult struct {
-	findings []archive.Finding
-	err      error
+	scan *audit.LayerScan
+	err  error
 }
 
 // follower scans one blob while it is still being written.
@@ -81,7 +82,7 @@ func startPrescan(dir string, set *pattern.Set) *prescan {
 	if err != nil {
 		return nil
 	}
-	p := &prescan{set: set, file: os.NewFile(uintptr(fd), "inotify"),
+	p := &prescan{eng: audit.NewEngine(set, false), file: os.NewFile(uintptr(fd), "inotify"),
 		watches: map[int]string{}, active: map[string]*follower{}, results: map[string]prescanResult{}}
 	if !p.watch(dir, unix.IN_CREATE|unix.IN_ONLYDIR) {
 		p.file.Close()
@@ -165,7 +166,7 @@ func (p *prescan) follow(dir, path string) {
 		defer p.wg.Done()
 		defer close(fl.done)
 		defer f.Close()
-		fl.res.err = archive.ScanTar(p.set, fl, func(fd archive.Finding) { fl.res.findings = append(fl.res.findings, fd) })
+		fl.res.scan, fl.res.err = p.eng.Layer(context.Background(), fl)
 		// Drain, so a scan that stopped early (a bad tar) still ends.
 		_, _ = io.Copy(io.Discard, fl)
 	}()
@@ -186,8 +187,8 @@ func (p *prescan) stop() {
 	p.wg.Wait()
 }
 
-// lookup returns prescan's result for a layer's uncompressed digest.
-func (p *prescan) lookup(digest string) ([]archive.Finding, bool) {
+// lookup returns prescan's scan of a layer, by its uncompressed digest.
+func (p *prescan) lookup(digest string) (*audit.LayerScan, bool) {
 	if p == nil || digest == "" {
 		return nil, false
 	}
@@ -197,5 +198,5 @@ func (p *prescan) lookup(digest string) ([]archive.Finding, bool) {
 	if !ok || r.err != nil {
 		return nil, false
 	}
-	return r.findings, true
+	return r.scan, true
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -77,10 +76,8 @@ type bytesBuffer []byte
 
 func (b *bytesBuffer) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
 
-// credentialName matches build-arg names that say they carry a credential.
-var credentialName = regexp.MustCompile(`(?i)(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)`)
-
-// credentialArgs turns credential-named build args into patterns, so their
+// credentialArgs turns credential-named build args (secrets.CredentialName,
+// the rule audit uses too) into patterns, so their
 // values are redacted from output and refused in history and config.
 func credentialArgs(args map[string]string) []secrets.Secret {
 	var out []secrets.Secret
@@ -90,7 +87,7 @@ func credentialArgs(args map[string]string) []secrets.Secret {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		if args[k] != "" && credentialName.MatchString(k) {
+		if args[k] != "" && secrets.CredentialName(k) {
 			out = append(out, secrets.New("build-arg:"+k, []byte(args[k])))
 		}
 	}

@@ -122,8 +122,8 @@ func TestGuardCorpus(t *testing.T) {
 			return nil, []string{"--build-arg", "API_TOKEN=" + c.value}, nil
 		},
 		wants: []want{
-			{id: "build-arg:API_TOKEN", field: "config.config.Env[", frag: "value", enc: "raw"},
-			{id: "build-arg:API_TOKEN", field: "config.config.Labels.org.example.token", frag: "value", enc: "raw"},
+			{id: "build-arg:API_TOKEN", field: "config.Env[", frag: "value", enc: "raw"},
+			{id: "build-arg:API_TOKEN", field: "config.Labels.org.example.token", frag: "value", enc: "raw"},
 		},
 	}, {
 		name: "builder stage copies a credential, final stage copies its whole filesystem",

@@ -84,5 +84,5 @@ func TestRedactGuardReport(t *testing.T) {
 	r := runHush(t, c, call{args: build("-t", tag, "-o", "type=oci,dest="+out, "--build-arg", "API_TOKEN="+c.value, ctx)})
 	assertRefused(t, r, tag, out, false,
 		want{id: "build-arg:API_TOKEN", path: "/token.txt", frag: "value", enc: "raw"},
-		want{id: "build-arg:API_TOKEN", field: "config.config.Labels.tok_", frag: "value", enc: "raw"})
+		want{id: "build-arg:API_TOKEN", field: "config.Labels.tok_", frag: "value", enc: "raw"})
 }

@@ -4,94 +4,9 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"unicode"
+
+	"github.com/hushbuild/hush/secrets"
 )
-
-// credentialWords are name tokens that say a variable holds a credential
-// (NPM_TOKEN, dbPassword, CLIENT_SECRET, API_KEY via the pairs below).
-var heurNameWords = map[string]bool{
-	"PASSWORD": true, "PASSWORDS": true, "PASSWD": true, "PASS": true, "PASSPHRASE": true,
-	"SECRET": true, "SECRETS": true, "TOKEN": true, "TOKENS": true,
-	"APIKEY": true, "ACCESSKEY": true, "SECRETKEY": true, "PRIVATEKEY": true,
-	"CREDENTIAL": true, "CREDENTIALS": true, "CREDS": true, "AUTHTOKEN": true,
-}
-
-// credentialPairs are two adjacent tokens that together name a credential.
-var heurNamePairs = map[[2]string]bool{
-	{"API", "KEY"}: true, {"ACCESS", "KEY"}: true, {"PRIVATE", "KEY"}: true, {"SIGNING", "KEY"}: true,
-	{"ENCRYPTION", "KEY"}: true, {"MASTER", "KEY"}: true, {"LICENSE", "KEY"}: true,
-}
-
-// notValueSuffixes end names that refer to a credential without holding it
-// (PASSWORD_FILE, TOKEN_URL, SECRET_NAME, API_KEY_ID ...).
-var heurNotValueSuffixes = map[string]bool{
-	"FILE": true, "FILES": true, "PATH": true, "DIR": true, "URL": true, "URI": true, "NAME": true,
-	"ID": true, "TYPE": true, "METHOD": true, "HEADER": true, "ENDPOINT": true, "LENGTH": true,
-	"MIN": true, "MAX": true, "EXPIRY": true, "EXPIRES": true, "TTL": true, "ENABLED": true,
-	"REQUIRED": true, "HOST": true, "PORT": true, "USER": true, "USERNAME": true, "LOCATION": true,
-	"FILENAME": true, "ENV": true, "VAR": true, "MODE": true, "POLICY": true, "SIZE": true,
-	"HELPER": true, "STORE": true, "PROVIDER": true, "COMMAND": true, "CMD": true, "SCRIPT": true,
-	"VERSION": true, "FORMAT": true, "KIND": true, "SOURCE": true, "PREFIX": true, "SUFFIX": true,
-	"STDIN": true, "PROMPT": true, "FD": true, "HASH": true, "DIGEST": true, "CHECKSUM": true,
-	"SHA": true, "SHA1": true, "SHA256": true, "SHA512": true, "MD5": true, "ARN": true, "REF": true,
-}
-
-// nameTokens splits NPM_AUTH_TOKEN, npmAuthToken and npm.auth-token alike
-// into upper-case words.
-func heurNameTokens(name string) []string {
-	var toks []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			toks = append(toks, strings.ToUpper(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	rs := []rune(name)
-	for i, r := range rs {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
-		case unicode.IsUpper(r) && len(cur) > 0 && (unicode.IsLower(cur[len(cur)-1]) ||
-			i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(cur[len(cur)-1])):
-			flush()
-			cur = append(cur, r)
-		default:
-			cur = append(cur, r)
-		}
-	}
-	flush()
-	return toks
-}
-
-// IsCredentialName reports whether a variable, label or flag name says it
-// holds a credential: NPM_TOKEN, DB_PASSWORD, aws_secret_access_key,
-// clientSecret, API_KEY, NPM_CONFIG__AUTH. Names that point at one
-// (PASSWORD_FILE, TOKEN_URL) or are merely key-shaped (GPG_KEY, a public
-// key's fingerprint in official images) are not.
-func IsCredentialName(name string) bool {
-	toks := heurNameTokens(name)
-	if len(toks) == 0 || heurNotValueSuffixes[toks[len(toks)-1]] {
-		return false
-	}
-	for i, t := range toks {
-		if heurNameWords[t] {
-			return true
-		}
-		// Run-together names: THEPASSWORD, MYSECRET, GHTOKEN.
-		for _, w := range []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN"} {
-			if strings.HasSuffix(t, w) {
-				return true
-			}
-		}
-		if i+1 < len(toks) && heurNamePairs[[2]string{t, toks[i+1]}] {
-			return true
-		}
-	}
-	// AUTH alone only as the last word: NPM_AUTH, BASIC_AUTH, but not
-	// AUTH_TYPE (caught above) or AUTHOR.
-	return toks[len(toks)-1] == "AUTH"
-}
 
 var heurPlaceholderWords = map[string]bool{
 	"none": true, "null": true, "nil": true, "undefined": true, "changeme": true, "change_me": true,
@@ -207,13 +122,13 @@ func heurTextSpans(s string) []heurSpan {
 		if m[2] > 0 && (s[m[2]-1] == '-' || s[m[2]-1] == '$') { // --flag=..., ${X}=...
 			continue
 		}
-		if IsCredentialName(name) && !heurPlaceholder(val) && !heurPathLike(val) && !heurPlainURL(val) {
+		if secrets.CredentialName(name) && !heurPlaceholder(val) && !heurPathLike(val) && !heurPlainURL(val) {
 			out = append(out, heurSpan{m[4], m[5], RuleCredentialName, name})
 		}
 	}
 	for _, m := range heurFlagValue.FindAllStringSubmatchIndex(s, -1) {
 		name, val := s[m[2]:m[3]], s[m[4]:m[5]]
-		if IsCredentialName(name) && !heurPlaceholder(val) && !heurPathLike(val) && !heurPlainURL(val) {
+		if secrets.CredentialName(name) && !heurPlaceholder(val) && !heurPathLike(val) && !heurPlainURL(val) {
 			out = append(out, heurSpan{m[4], m[5], RuleCredentialName, "--" + name})
 		}
 	}
@@ -260,7 +175,7 @@ func ScanText(s string) []Hit {
 func ScanAssignment(kind, name, value string) []Hit {
 	label := strings.TrimSpace(kind + " " + name)
 	var hits []Hit
-	if IsCredentialName(name) && !heurPlaceholder(value) && !heurPathLike(value) && !heurPlainURL(value) {
+	if secrets.CredentialName(name) && !heurPlaceholder(value) && !heurPathLike(value) && !heurPlainURL(value) {
 		hits = append(hits, Hit{Rule: RuleCredentialName, Detail: label})
 	}
 	for _, h := range ScanText(value) {

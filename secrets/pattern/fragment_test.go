@@ -63,7 +63,7 @@ func TestFragments(t *testing.T) {
 		{".netrc one line", "machine h.example login u password " + netrcPass,
 			map[string][]string{FragKeyValue: {netrcPass}}, []string{"h.example"}},
 		{"AWS credentials", awsCreds,
-			map[string][]string{FragKeyValue: {awsKeyID, awsSecret}, FragLine: {"aws_secret_access_key = " + awsSecret}},
+			map[string][]string{FragKeyValue: {awsSecret}, FragLine: {"aws_secret_access_key = " + awsSecret}},
 			[]string{"[default]", "region = eu-west-1", "eu-west-1"}},
 		{"RSA PKCS#8 key", rk,
 			map[string][]string{FragPEM: append(pemLines(rk)[:len(pemLines(rk))-1], strings.Join(pemLines(rk), ""))},
@@ -202,10 +202,10 @@ func TestParseKV(t *testing.T) {
 }
 
 func TestCredentialKey(t *testing.T) {
-	yes := []string{"password", "PASSWD", "aws_secret_access_key", "aws_access_key_id", "_authToken", "//r/:_authToken",
+	yes := []string{"password", "PASSWD", "aws_secret_access_key", "_authToken", "//r/:_authToken",
 		"_auth", "auth", "identitytoken", "client_secret", "api-key", "ApiKey", "private_key", "passphrase", "Authorization"}
 	no := []string{"timeout", "user", "username", "host", "index-url", "url", "email", "token_url", "password_file",
-		"auth_type", "keyserver", "author", "region", "always-auth-file", ""}
+		"auth_type", "keyserver", "author", "region", "always-auth-file", "", "aws_access_key_id"}
 	for _, k := range yes {
 		if !credentialKey(k) {
 			t.Errorf("credentialKey(%q) = false, want true", k)

@@ -3,6 +3,8 @@ package pattern
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/hushbuild/hush/secrets"
 )
 
 // parseKV splits `key = value`, `key=value`, `key: value` and JSON's
@@ -93,40 +95,8 @@ func normKey(k string) string {
 	return string(b)
 }
 
-// credentialWords make a key credential-named.
-var credentialWords = []string{"pass", "pwd", "secret", "token", "credential", "cred", "key", "private",
-	"cookie", "session", "signature", "bearer", "authoriz"}
-
-// notCredentialSuffixes name what a credential-ish key points at, not the
-// credential: token_url, password_file, auth_type, keyserver.
-var notCredentialSuffixes = []string{"url", "uri", "urls", "host", "hostname", "server", "port", "file", "path",
-	"dir", "type", "method", "user", "username", "login", "email", "name", "timeout", "ttl", "expiry",
-	"expires", "expiration", "region", "endpoint", "helper", "mode", "version", "format", "algorithm",
-	"length", "size", "enabled", "required", "scheme", "location", "provider", "policy",
-	// What runs or holds the credential: docker's credsStore and
-	// credHelpers, AWS's credential_source and credential_process, git's
-	// credential.helper. Their values are program names and sources
-	// (ecr-login, Ec2InstanceMetadata), in images everywhere.
-	"helpers", "store", "source", "process", "command", "program", "plugin"}
-
 // credentialKey reports whether a key names a credential, so its value is
-// a fragment. Keys like timeout, user, host or index-url are not: their
-// values are in ordinary files everywhere.
-func credentialKey(k string) bool {
-	n := normKey(k)
-	if n == "" {
-		return false
-	}
-	for _, s := range notCredentialSuffixes {
-		if strings.HasSuffix(n, s) {
-			return false
-		}
-	}
-	for _, w := range credentialWords {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	// auth, _auth, authtoken, oauth; not author or authority.
-	return strings.Contains(n, "auth") && !strings.Contains(n, "author")
-}
+// a fragment: secrets.CredentialName, the rule build args and audit use.
+// Keys like timeout, user, host or index-url are not: their values are in
+// ordinary files everywhere.
+func credentialKey(k string) bool { return secrets.CredentialName(k) }
