@@ -110,6 +110,8 @@ func (s *scanner) scan(ctx context.Context, r io.Reader) (*LayerScan, error) {
 	byPath := map[string][]int{}
 	buf := make([]byte, 256<<10)
 	var kd heuristic.KeyDetector
+	files := archive.NewFiles(s.set) // one set of buffers for the layer's files
+	defer files.Close()
 	names := map[string]bool{} // name hits already reported, by directory
 	tr := tar.NewReader(cr)
 	for idx := int32(0); ; idx++ {
@@ -146,7 +148,7 @@ func (s *scanner) scan(ctx context.Context, r io.Reader) (*LayerScan, error) {
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse, tar.TypeCont:
 			first := len(ls.hits)
-			if err := s.scanFile(p, hdr, tr, buf, &kd, add, names); err != nil {
+			if err := s.scanFile(p, hdr, tr, buf, &kd, files, add, names); err != nil {
 				// What was found so far stays: the guard lists it when
 				// it refuses an image it could not read to the end.
 				return ls, fmt.Errorf("reading %s: %w", s.redact(p), err)
@@ -246,7 +248,7 @@ func (s *scanner) scanHeader(p string, hdr *tar.Header, add func(Finding), names
 
 // scanFile streams one regular file through everything that looks at
 // content, reading it once.
-func (s *scanner) scanFile(p string, hdr *tar.Header, r io.Reader, buf []byte, kd *heuristic.KeyDetector, add func(Finding), names map[string]bool) error {
+func (s *scanner) scanFile(p string, hdr *tar.Header, r io.Reader, buf []byte, kd *heuristic.KeyDetector, files *archive.Files, add func(Finding), names map[string]bool) error {
 	var cred []byte
 	if s.heur && heuristic.CredentialFile(p) {
 		// Small files: read the head once and replay it to the matcher.
@@ -263,7 +265,7 @@ func (s *scanner) scanFile(p string, hdr *tar.Header, r io.Reader, buf []byte, k
 	}
 	if s.set != nil {
 		s.scanHeader(p, hdr, add, names)
-		err := archive.ScanFile(s.set, p, r, func(f archive.Finding) { s.known(p, f, add, names) })
+		err := files.Scan(p, r, func(f archive.Finding) { s.known(p, f, add, names) })
 		if err != nil {
 			return err
 		}

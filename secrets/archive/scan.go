@@ -86,13 +86,9 @@ func ScanFile(s *pattern.Set, path string, r io.Reader, fn func(Finding)) error 
 	if s.Len() == 0 {
 		return nil
 	}
-	sc := getScanner(s, fn)
-	defer putScanner(sc)
-	sc.name("", s.RedactString(path), path, "name", true)
-	if err := cmp.Or(sc.content(s.RedactString(path), sc.source(r), 0), sc.short); err != nil {
-		return fmt.Errorf("scanning %s: %w", s.RedactString(path), err)
-	}
-	return nil
+	f := NewFiles(s)
+	defer f.Close()
+	return f.Scan(path, r, fn)
 }
 
 // ScanTar scans an uncompressed layer tar stream: every entry's name, link
@@ -142,8 +138,7 @@ var scanners = sync.Pool{New: func() any { return &scanner{} }}
 
 func getScanner(s *pattern.Set, fn func(Finding)) *scanner {
 	sc := scanners.Get().(*scanner)
-	sc.set, sc.fn, sc.srcErr, sc.budget, sc.zipBuf = s, fn, nil, expandLimit, 0
-	sc.read, sc.short = 0, nil
+	sc.reset(s, fn)
 	return sc
 }
 
