@@ -63,7 +63,7 @@ func collectInputs(o Options, contextDir, dockerfile string, ulimits []string) b
 		AddHosts: o.AddHosts, SSH: o.SSH, NamedContexts: map[string]string{},
 	}
 	for name, v := range o.BuildArgs {
-		if credentialName.MatchString(name) {
+		if secrets.CredentialName(name) {
 			k.Args = append(k.Args, name)
 		} else {
 			k.Args = append(k.Args, name+"="+v)
