@@ -3,7 +3,7 @@
 # side with its anchors (the *-cli.sh and base scripts are their helpers).
 # Usage: bench.sh (from the repo root)
 set -euo pipefail
-for b in bench/build.sh bench/guard.sh bench/audit.sh bench/buildkit.sh bench/container.sh; do
+for b in bench/build.sh bench/guard.sh bench/audit.sh bench/buildkit.sh bench/cache.sh bench/container.sh; do
   echo "######## $b"
   HUSH=bin/hush "$b" bin/hush
 done
