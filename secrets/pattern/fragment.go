@@ -60,7 +60,8 @@ func fragments(v []byte) []fragment {
 	// a key in DER.
 	if printable(t) {
 		d.text(string(t), 0)
-	} else {
+	} else if !d.key(v) {
+		// DER may end in a byte that trimming took for a blank.
 		d.key(t)
 	}
 	slices.SortStableFunc(d.out, func(a, b fragment) int {
