@@ -10,8 +10,7 @@ import (
 	"runtime"
 	"runtime/trace"
 
-	"github.com/sirupsen/logrus"
-
+	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/archive"
 	"github.com/hushbuild/hush/secrets/pattern"
 	"go.podman.io/buildah/define"
@@ -38,10 +37,10 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	if err := p.checkInputs(); err != nil {
 		return nil, err
 	}
-	// buildah and storage log through logrus; keep them to warnings on
-	// the caller's (redacted) stream.
-	logrus.SetOutput(p.stderr)
-	logrus.SetLevel(logrus.WarnLevel)
+	// The process-wide log (logsink.go) redacts this build's secrets
+	// while it runs; buildah's own per-build logger writes to p.stderr.
+	installLog()
+	defer procLog.register(p.all)()
 	r := trace.StartRegion(ctx, "open-store") // regions: docs/performance.md
 	store, err := openStoreReport(p.storage, p.stderr, p.isolation == IsolationContainer)
 	r.End()
@@ -61,8 +60,8 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.ownDir != "" {
-		if err := writeJournal(p.ownDir, store.GraphRoot(), before); err != nil {
+	if p.buildDir != "" {
+		if err := writeJournal(p.buildDir, store.GraphRoot(), before); err != nil {
 			return nil, err
 		}
 	}
@@ -110,14 +109,13 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 	if p.isolation == IsolationContainer {
 		return p.runContainer(ctx, store)
 	}
-	restore, err := p.secrets.expose(p.tmpDir)
-	if err != nil {
-		return "", err
+	if p.secrets.sensitive() {
+		// The RUN steps' secret copies go to the build's tmpfs directory.
+		store = newBuildStore(store, filepath.Join(p.buildDir, "containers"))
 	}
-	defer restore()
-	// On SIGINT/SIGTERM, end the running step at once; buildah then fails
-	// the build and removes its container.
-	stop := context.AfterFunc(ctx, func() { killBundles(context.Background(), p.opts.Runtime, p.tmpDir) })
+	// On SIGINT/SIGTERM, end this build's running step at once; buildah
+	// then fails the build and removes its container.
+	stop := context.AfterFunc(ctx, func() { killBuildSteps(context.Background(), p.opts.Runtime, p.containerSuffix()) })
 	defer stop()
 	id, _, err := imagebuildah.BuildDockerfiles(ctx, store, p.opts, p.dockerfile)
 	if err != nil {
@@ -135,13 +133,15 @@ type plan struct {
 	outputs    []Output
 	sys        *types.SystemContext
 	secrets    *delivery
-	secretSet  *pattern.Set // the --secret values' patterns
-	set        *pattern.Set // those plus credential-named build args: guard and redactor
+	secretSet  *pattern.Set     // the --secret values' patterns
+	set        *pattern.Set     // those plus credential-named build args: guard and redactor
+	all        []secrets.Secret // the values behind set
 	redactors  map[io.Writer]*pattern.Redactor
 	buildArgs  map[string]string
 	storage    StorageOptions
-	ownDir     string // on tmpfs: the journal; "" where there is no tmpfs
-	tmpDir     string // ownDir when the build carries secrets: TMPDIR for buildah
+	nonce      string // tells this build's directory and containers from the process's others
+	buildDir   string // on tmpfs: journal, secret files, container directories; "" where there is no tmpfs
+	tmpDir     string // the process's tmpfs TMPDIR, for a build that carries secrets
 	stderr     io.Writer
 	cache      *registryCache // --cache-to/--cache-from (cache.go)
 	isolation  Isolation      // as resolved: never auto
@@ -187,11 +187,12 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	}
 	p.undo = append(p.undo, p.secrets.close)
 	p.secretSet = pattern.NewSet(p.secrets.Loaded()...)
-	p.set = pattern.NewSet(append(p.secrets.Loaded(), credentialArgs(o.BuildArgs)...)...)
+	p.all = append(append([]secrets.Secret(nil), p.secrets.Loaded()...), credentialArgs(o.BuildArgs)...)
+	p.set = pattern.NewSet(p.all...)
 	p.stderr = p.redact(p.stderr)
 	stdout := p.redact(orDiscard(o.Stdout))
-	owner := ownerTag()
-	if err := p.makeTmpDir(owner, p.secrets.sensitive() || len(o.SSH) > 0); err != nil {
+	p.nonce = nonce()
+	if err := p.makeBuildDir(p.secrets.sensitive() || len(o.SSH) > 0); err != nil {
 		return nil, err
 	}
 	ns, netPolicy, err := network(o.Network)
@@ -202,7 +203,9 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	// containers/image stages each committed layer blob in a temporary
 	// directory (default /var/tmp, persistent disk): for a build with
 	// secrets, the build's tmpfs directory, swept with it.
-	p.sys.BigFilesTemporaryDir = p.tmpDir
+	if p.tmpDir != "" {
+		p.sys.BigFilesTemporaryDir = p.buildDir
+	}
 	if err := checkPlatform(o.Platform); err != nil {
 		return nil, err
 	}
@@ -231,7 +234,7 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		Labels:                  o.Labels,
 		Layers:                  o.Layers,
 		NoCache:                 o.NoCache,
-		ContainerSuffix:         containerPrefix + owner,
+		ContainerSuffix:         p.containerSuffix(),
 		RemoveIntermediateCtrs:  true,
 		ForceRmIntermediateCtrs: true,
 		OutputFormat:            define.OCIv1ImageManifest,
@@ -323,19 +326,16 @@ func (p *plan) locate(o Options) (string, string, error) {
 	return abs, df, nil
 }
 
-// makeTmpDir creates the build's private tmpfs directory, which holds its
-// journal (journal.go) and, for a build that carries secrets, is buildah's
-// TMPDIR. Other builds keep buildah's TMPDIR: it also stages every committed
-// layer there, which need not take memory when nothing is secret; and they
-// go on without the directory where there is no tmpfs.
-func (p *plan) makeTmpDir(owner string, sensitive bool) error {
-	base, err := tmpfsBase()
+// makeBuildDir creates the build's private tmpfs directory (rundir.go),
+// which holds its journal (journal.go) and, for a build that carries
+// secrets, the secret files and buildah's container directories; such a
+// build also gets the process's tmpfs TMPDIR (tempdir.go). A build without
+// secrets goes on without the directory where there is no tmpfs.
+func (p *plan) makeBuildDir(sensitive bool) error {
+	pdir, note, err := processDir()
+	dir := filepath.Join(pdir, buildDirPrefix+p.nonce)
 	if err == nil {
-		err = ensurePrivateDir(base)
-	}
-	dir := filepath.Join(base, owner)
-	if err == nil {
-		err = ensurePrivateDir(dir)
+		err = os.Mkdir(dir, 0o700)
 	}
 	if err != nil {
 		if !sensitive {
@@ -343,13 +343,23 @@ func (p *plan) makeTmpDir(owner string, sensitive bool) error {
 		}
 		return fmt.Errorf("build directory: %w", err)
 	}
-	p.ownDir = dir
-	if sensitive {
-		p.tmpDir = dir
+	if note != "" {
+		fmt.Fprintf(p.stderr, "warning: %s\n", note)
 	}
+	p.buildDir = dir
 	p.undo = append(p.undo, func() { os.RemoveAll(dir) })
-	return nil
+	if !sensitive {
+		return nil
+	}
+	if p.tmpDir, err = sensitiveTempDir(); err != nil {
+		return err
+	}
+	return p.secrets.place(dir)
 }
+
+// containerSuffix names the build's containers: hush-<pid>-<start>-<nonce>;
+// the sweep reads the owner tag in it.
+func (p *plan) containerSuffix() string { return containerPrefix + ownerTag() + "-" + p.nonce }
 
 func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationPolicy, error) {
 	switch mode {

@@ -2,37 +2,35 @@ package builder
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
-	"sync"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/hushbuild/hush/secrets"
 )
 
-// delivery hands loaded secret values to buildah without writing them to
-// persistent disk. buildah reads an env-type secret with os.Getenv at the
-// moment a RUN step mounts it and writes the step's copy under TMPDIR, so
-// the values sit in this process's environment (memory) only while the
-// build runs, and TMPDIR points at a private tmpfs directory.
+// delivery hands loaded secret values to buildah. Each value is a 0400 file
+// in the build's own tmpfs directory, given to buildah as a file-type
+// secret: nothing goes into any process's environment or command line, and
+// two builds in one process never see each other's values. buildah reads
+// the file when a RUN step mounts the secret and copies it into the step's
+// container directory, which buildStore keeps in the same tmpfs directory.
 type delivery struct {
 	loaded    []secrets.Secret
-	envNames  []string
-	specs     []string // for CommonBuildOptions.Secrets
-	runMounts []string // Dockerfile-free target= injection, on every RUN
+	specs     []string // for CommonBuildOptions.Secrets, once placed
+	runMounts []string // Dockerfile-free target= and arg= injection, on every RUN
 }
-
-// envMu serialises builds that expose secrets through the process
-// environment, which is shared by every goroutine.
-var envMu sync.Mutex
 
 func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*delivery, error) {
 	d := &delivery{}
 	seen := map[string]bool{}
 	for _, sp := range specs {
 		if seen[sp.ID] {
-			return nil, fmt.Errorf("--secret: id %q given twice", sp.ID)
+			d.close()
+			return nil, fmt.Errorf("id %q given twice", sp.ID)
 		}
 		seen[sp.ID] = true
 		s, err := sp.LoadFrom(ctx, store)
@@ -40,12 +38,7 @@ func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*d
 			d.close()
 			return nil, err
 		}
-		var nonce [8]byte
-		_, _ = rand.Read(nonce[:])
-		name := "HUSH_SECRET_" + hex.EncodeToString(nonce[:])
 		d.loaded = append(d.loaded, s)
-		d.envNames = append(d.envNames, name)
-		d.specs = append(d.specs, fmt.Sprintf("id=%s,env=%s", sp.ID, name))
 		if sp.Arg != "" {
 			d.runMounts = append(d.runMounts, fmt.Sprintf("type=secret,id=%s,env=%s", sp.ID, sp.Arg))
 		}
@@ -57,46 +50,43 @@ func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*d
 	return d, nil
 }
 
-// Loaded returns the secrets, for the guard and the redactor.
-func (d *delivery) Loaded() []secrets.Secret { return d.loaded }
-
-// expose places the values where buildah reads them, for the duration of
-// the build, and points TMPDIR (where buildah copies them for each RUN
-// step) at the build's tmpfs directory when it has one; the returned func
-// undoes both.
-func (d *delivery) expose(tmpDir string) (func(), error) {
-	envMu.Lock()
-	oldTmp, hadTmp := os.LookupEnv("TMPDIR")
-	if tmpDir != "" {
-		os.Setenv("TMPDIR", tmpDir)
+// place writes each value to <dir>/secrets/<n>, 0400, and fills specs.
+// dir is the build's tmpfs directory; it goes when the build ends.
+func (d *delivery) place(dir string) error {
+	if len(d.loaded) == 0 {
+		return nil
 	}
-	restoreTmp := func() {
-		if hadTmp {
-			os.Setenv("TMPDIR", oldTmp)
-		} else {
-			os.Unsetenv("TMPDIR")
-		}
+	sdir := filepath.Join(dir, "secrets")
+	if err := os.Mkdir(sdir, 0o700); err != nil {
+		return fmt.Errorf("secrets directory: %w", err)
 	}
 	for i, s := range d.loaded {
-		if err := os.Setenv(d.envNames[i], string(s.Value())); err != nil {
-			d.unexpose()
-			restoreTmp()
-			envMu.Unlock()
-			return nil, fmt.Errorf("secret %q: exposing to the build: %w", s.ID, err)
+		path := filepath.Join(sdir, strconv.Itoa(i))
+		// buildah's spec syntax is comma-separated key=value.
+		if strings.ContainsAny(path, ",") {
+			return fmt.Errorf("secret %q: the tmpfs path %s holds a comma; set HUSH_TMPFS to another directory", s.ID, dir)
 		}
+		if err := writeValueFile(path, s.Value()); err != nil {
+			return fmt.Errorf("secret %q: placing it for the build: %w", s.ID, err)
+		}
+		d.specs = append(d.specs, fmt.Sprintf("id=%s,src=%s,type=file", s.ID, path))
 	}
-	return func() {
-		d.unexpose()
-		restoreTmp()
-		envMu.Unlock()
-	}, nil
+	return nil
 }
 
-func (d *delivery) unexpose() {
-	for _, n := range d.envNames {
-		os.Unsetenv(n)
+// writeValueFile creates path 0400 and writes value to it; O_EXCL, so it
+// never writes through something already there.
+func writeValueFile(path string, value []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o400)
+	if err != nil {
+		return err
 	}
+	_, err = f.Write(value)
+	return errors.Join(err, f.Close())
 }
+
+// Loaded returns the secrets, for the guard and the redactor.
+func (d *delivery) Loaded() []secrets.Secret { return d.loaded }
 
 // sensitive reports whether the build carries anything that must stay off
 // persistent disk.

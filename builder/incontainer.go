@@ -285,7 +285,7 @@ func (p *plan) checkContainerMode(store storage.Store) error {
 	if p.opts.ConfigureNetwork == define.NetworkDisabled {
 		return fmt.Errorf("--network none: container isolation cannot take a step's network away (no namespaces)")
 	}
-	if p.secrets.sensitive() && p.ownDir == "" {
+	if p.secrets.sensitive() && p.buildDir == "" {
 		return fmt.Errorf("container isolation with secrets needs a tmpfs (/dev/shm, or $HUSH_TMPFS)")
 	}
 	return nil
@@ -371,7 +371,7 @@ func (p *plan) ignoreList(store storage.Store, stepDir string) (*ignoreList, err
 	if err != nil {
 		return nil, err
 	}
-	extra := []string{store.GraphRoot(), store.RunRoot(), stepDir, p.ownDir, p.opts.ContextDirectory, p.dockerfile}
+	extra := []string{store.GraphRoot(), store.RunRoot(), stepDir, p.buildDir, p.opts.ContextDirectory, p.dockerfile}
 	if exe, err := os.Executable(); err == nil {
 		extra = append(extra, ownDirOf(exe))
 	}

@@ -47,13 +47,16 @@ func (p *plan) setupIsolation(o Options) (define.Isolation, error) {
 	if mode == IsolationChroot || mode == IsolationContainer {
 		fmt.Fprintf(p.stderr, "hush: isolation %s: %s\n", mode, d.Why)
 	}
-	if p.tmpDir == "" && p.ownDir != "" && (mode == IsolationChroot || mode == IsolationRootless) && overlayCannotStack(os.TempDir()) != "" {
+	if p.tmpDir == "" && p.buildDir != "" && (mode == IsolationChroot || mode == IsolationRootless) && overlayCannotStack(os.TempDir()) != "" {
 		// buildah mounts an overlay over the build context, with its
 		// upper directory under TMPDIR: not on a container's overlayfs
-		// root. The build's tmpfs directory takes it.
-		p.tmpDir = p.ownDir
+		// root. The process's tmpfs TMPDIR takes it (set once per
+		// process: tempdir.go).
+		if p.tmpDir, err = SetupTempDir(); err != nil {
+			return 0, err
+		}
 	}
-	dir := p.ownDir
+	dir := p.buildDir
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "hush-conf-"); err != nil {
 			return 0, fmt.Errorf("creating a directory for built-in configuration: %w", err)

@@ -57,6 +57,7 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 	var s Swept
 	root := store.GraphRoot()
 	var dead []*deadBuild
+	var deadProcs []string
 	var deadJ, live []*journal
 	if base, err := tmpfsBase(); err == nil {
 		entries, _ := os.ReadDir(base)
@@ -64,27 +65,36 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 			if !e.IsDir() {
 				continue
 			}
-			dir := filepath.Join(base, e.Name())
-			j, journaled := readJournal(dir)
-			if ownerAlive(dirOwner(e.Name())) {
-				if journaled && j.of(root) {
-					live = append(live, j)
+			pdir := filepath.Join(base, e.Name())
+			alive := ownerAlive(dirOwner(e.Name()))
+			// One journal per build (rundir.go's layout), or one at
+			// the top from an older hush.
+			for _, dir := range buildDirs(pdir) {
+				j, journaled := readJournal(dir)
+				if alive {
+					if journaled && j.of(root) {
+						live = append(live, j)
+					}
+					continue
 				}
+				d := &deadBuild{dir: dir}
+				switch {
+				case journaled && j.of(root):
+					d.journal = j
+					deadJ = append(deadJ, j)
+				case journaled && !j.storeGone():
+					// Another store's: the next hush on that store sweeps it.
+					d.keep = true
+				}
+				dead = append(dead, d)
+			}
+			if alive {
 				continue
 			}
-			d := &deadBuild{dir: dir}
-			switch {
-			case journaled && j.of(root):
-				d.journal = j
-				deadJ = append(deadJ, j)
-			case journaled && !j.storeGone():
-				// Another store's: the next hush on that store sweeps it.
-				d.keep = true
-			}
 			// Its steps end and its mounts go before its containers.
-			s.Processes += killBundles(ctx, runtime, dir)
-			unmountUnder(dir)
-			dead = append(dead, d)
+			s.Processes += killBundles(ctx, runtime, pdir)
+			unmountUnder(pdir)
+			deadProcs = append(deadProcs, pdir)
 		}
 	}
 	s.Dirs += sweepStepDirs() + sweepStaging(store) // container isolation (incontainer.go)
@@ -120,10 +130,28 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 			}
 		}
 	}
+	kept := map[string]bool{}
 	for _, d := range dead {
 		if d.keep {
 			clearExcept(d.dir, journalFile)
-		} else if os.RemoveAll(d.dir) == nil {
+			kept[d.dir] = true
+		}
+	}
+	// A dead process's directory goes but for the builds kept above.
+	for _, pdir := range deadProcs {
+		if kept[pdir] {
+			continue // an older hush's build, journal at the top: cleared
+		}
+		entries, _ := os.ReadDir(pdir)
+		left := false
+		for _, e := range entries {
+			if p := filepath.Join(pdir, e.Name()); kept[p] {
+				left = true
+			} else {
+				_ = os.RemoveAll(p)
+			}
+		}
+		if !left && os.RemoveAll(pdir) == nil {
 			s.Dirs++
 		}
 	}

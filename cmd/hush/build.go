@@ -78,9 +78,14 @@ func (o *buildOptions) run(ctx context.Context, contextArg string, stdin io.Read
 	}
 	logw, done := progressWriter(o.progress, stderr)
 	defer done()
+	logTo := io.Discard
 	if !o.quiet {
 		opts.Stdout, opts.Stderr = logw, logw
+		logTo = logw
 	}
+	// The libraries' process-wide log goes where the build's does: one
+	// build per process here.
+	builder.SetLogOutput(logTo)
 	res, err := builder.Build(ctx, opts)
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/hushbuild/hush/builder"
 )
 
 func main() {
@@ -20,5 +22,8 @@ func main() {
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	stopProfile()
+	// The tmpfs TMPDIR a build with secrets set up for this process
+	// (builder/tempdir.go); a killed hush leaves it to the next sweep.
+	builder.RemoveTempDir()
 	os.Exit(code)
 }
