@@ -25,8 +25,9 @@ import (
 func Build(ctx context.Context, o Options) (*Result, error) {
 	p, err := prepare(ctx, o)
 	if err != nil {
-		// prepare's errors name flags, paths and ids, never values.
-		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+		// prepare's errors name fields, paths and ids, never values: an
+		// *OptionError, or what kept the build from starting.
+		return nil, err
 	}
 	defer p.cleanup()
 	res, err := p.build(ctx)
@@ -93,16 +94,12 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		}
 	}
 	res, err := finish(ctx, store, id, p)
-	if err == nil {
-		p.cache.export(ctx, store, before, id, p)
+	if err != nil {
+		return nil, &ImageError{ImageID: id, Err: err}
 	}
-	return res, err
+	p.cache.export(ctx, store, before, id, p)
+	return res, nil
 }
-
-// ErrInvalidOptions wraps every error found in Options before the build
-// starts (a bad flag value, a missing secret file, a missing context):
-// nothing was built and nothing needs cleaning up.
-var ErrInvalidOptions = errors.New("invalid build input")
 
 // run hands the prepared build to buildah and returns the new image's id.
 func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
@@ -119,7 +116,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 	defer stop()
 	id, _, err := imagebuildah.BuildDockerfiles(ctx, store, p.opts, p.dockerfile)
 	if err != nil {
-		return "", fmt.Errorf("building: %w", err)
+		return "", &StepError{Err: fmt.Errorf("building: %w", err)}
 	}
 	return id, nil
 }
@@ -171,19 +168,21 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	for _, t := range o.Tags {
 		nt, err := qualify(t)
 		if err != nil {
-			return nil, err
+			return nil, badOption("Tags", err)
 		}
 		p.tags = append(p.tags, nt.String())
 	}
 	if p.outputs, err = checkOutputs(o.Outputs, p.tags); err != nil {
-		return nil, err
+		return nil, badOption("Outputs", err)
 	}
 	rt, err := pickRuntime(o.Runtime)
-	if err != nil {
-		return nil, err
+	if err != nil && o.Runtime != "" {
+		return nil, badOption("Runtime", err)
+	} else if err != nil {
+		return nil, err // none installed: the machine's, not the input's
 	}
 	if p.secrets, err = deliver(ctx, o.Secrets, o.SecretStore); err != nil {
-		return nil, err
+		return nil, badOption("Secrets", err)
 	}
 	p.undo = append(p.undo, p.secrets.close)
 	p.secretSet = pattern.NewSet(p.secrets.Loaded()...)
@@ -197,7 +196,7 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	}
 	ns, netPolicy, err := network(o.Network)
 	if err != nil {
-		return nil, err
+		return nil, badOption("Network", err)
 	}
 	p.sys = systemContext(o)
 	// containers/image stages each committed layer blob in a temporary
@@ -207,11 +206,11 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		p.sys.BigFilesTemporaryDir = p.buildDir
 	}
 	if err := checkPlatform(o.Platform); err != nil {
-		return nil, err
+		return nil, badOption("Platform", err)
 	}
 	for _, s := range o.SSH {
 		if s == "" {
-			return nil, fmt.Errorf("--ssh: empty value")
+			return nil, badOption("SSH", errors.New("empty value"))
 		}
 	}
 	pull := define.PullIfMissing
@@ -220,7 +219,7 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	}
 	isolation, err := p.setupIsolation(o)
 	if err != nil {
-		return nil, err
+		return nil, badOption("Isolation", err)
 	}
 	out := stdout
 	p.opts = define.BuildOptions{
@@ -257,7 +256,7 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		},
 	}
 	if err := p.applyDocker(o); err != nil {
-		return nil, err
+		return nil, badOption("", err) // its messages name the option
 	}
 	if o.Quiet {
 		p.opts.ReportWriter = io.Discard
@@ -288,10 +287,10 @@ func (p *plan) locate(o Options) (string, string, error) {
 		abs, err = filepath.EvalSymlinks(abs)
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("build context %s: %w", contextDir, errors.Unwrap(err))
+		return "", "", badOption("ContextDir", fmt.Errorf("%s: %w", contextDir, errors.Unwrap(err)))
 	}
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
-		return "", "", fmt.Errorf("build context %s: not a directory", contextDir)
+		return "", "", badOption("ContextDir", fmt.Errorf("%s: not a directory", contextDir))
 	}
 	if o.DockerfileContent != nil {
 		f, err := os.CreateTemp("", "hush-dockerfile-")
@@ -317,11 +316,11 @@ func (p *plan) locate(o Options) (string, string, error) {
 			}
 		}
 		if df == "" {
-			return "", "", fmt.Errorf("no Dockerfile or Containerfile in build context %s", contextDir)
+			return "", "", badOption("Dockerfile", fmt.Errorf("no Dockerfile or Containerfile in build context %s", contextDir))
 		}
 	}
 	if fi, err := os.Stat(df); err != nil || fi.IsDir() {
-		return "", "", fmt.Errorf("Dockerfile %s: not found", df)
+		return "", "", badOption("Dockerfile", fmt.Errorf("%s: not found", df))
 	}
 	return abs, df, nil
 }
@@ -368,7 +367,7 @@ func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationP
 	case "none":
 		return define.NamespaceOptions{{Name: "network"}}, define.NetworkDisabled, nil
 	default:
-		return nil, 0, fmt.Errorf("--network %q: want host or none", mode)
+		return nil, 0, fmt.Errorf("%q: want host or none", mode)
 	}
 }
 
@@ -380,10 +379,10 @@ func checkPlatform(s string) error {
 	}
 	os, arch, _, err := bparse.Platform(s)
 	if err != nil {
-		return fmt.Errorf("--platform %q: %w", s, err)
+		return fmt.Errorf("%q: %w", s, err)
 	}
 	if os != runtime.GOOS || arch != runtime.GOARCH {
-		return fmt.Errorf("--platform %q: only the host platform %s/%s is supported", s, runtime.GOOS, runtime.GOARCH)
+		return fmt.Errorf("%q: only the host platform %s/%s is supported", s, runtime.GOOS, runtime.GOARCH)
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ func checkOutputs(outs []Output, tags []string) ([]Output, error) {
 			outs[i].Dest = abs
 		case OutputRegistry:
 			if len(tags) == 0 {
-				return nil, fmt.Errorf("output type=registry: needs at least one --tag naming the registry")
+				return nil, fmt.Errorf("output type=registry: needs at least one tag naming the registry")
 			}
 		default:
 			return nil, fmt.Errorf("output type %q: want oci, docker, local, tar or registry", o.Type)

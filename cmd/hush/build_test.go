@@ -57,7 +57,7 @@ func TestBuildBadInput(t *testing.T) {
 		{"bad progress", []string{"build", "--progress", "fancy", dir}, "--progress"},
 		{"foreign platform", []string{"build", "--platform", "linux/s390x", dir}, "only the host platform"},
 		{"bad label", []string{"build", "--label", "novalue", dir}, "--label"},
-		{"push without tag", []string{"build", "--push", dir}, "--tag"},
+		{"push without tag", []string{"build", "--push", dir}, "at least one tag"},
 		{"bad epoch", []string{"build", "--source-date-epoch", "yesterday", dir}, "--source-date-epoch"},
 		{"no context", []string{"build"}, "accepts 1 arg"},
 		{"unknown flag", []string{"build", "--frobnicate", dir}, "unknown flag"},
