@@ -86,6 +86,7 @@ func (o *buildOptions) run(ctx context.Context, contextArg string, stdin io.Read
 	// The libraries' process-wide log goes where the build's does: one
 	// build per process here.
 	builder.SetLogOutput(logTo)
+	opts.Secrets, opts.SecretStore = takeEnvSecrets(opts.Secrets)
 	res, err := builder.Build(ctx, opts)
 	if err != nil {
 		return err
