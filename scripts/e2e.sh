@@ -16,6 +16,10 @@ fi
 scripts/test-env.sh "$user"
 [ -x "$hush" ] || make build
 go test -mod=vendor -c -o bin/e2e.test ./tests
+# The program TestConcurrentBuildsInOneProcess runs (several builds in one
+# process), built once here rather than inside a timed test.
+CGO_ENABLED=1 go build -mod=vendor -tags "containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper" \
+  -o bin/e2e-concurrent ./tests/cmd/concurrent
 
 failed=()
 for mode in $modes; do
