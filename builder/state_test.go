@@ -66,13 +66,15 @@ func TestBuildStoreMovesOnlyItsContainers(t *testing.T) {
 }
 
 func TestDeliveryPlacesPrivateFiles(t *testing.T) {
-	t.Setenv("HUSH_STATE_TEST_TOKEN", "canary-env-value")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "tok")
 	if err := os.WriteFile(src, []byte("canary-file-value"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d, err := deliver(context.Background(), []secrets.Spec{{ID: "f", Src: src}, {ID: "e", Env: "HUSH_STATE_TEST_TOKEN", Arg: "TOKEN"}}, nil)
+	// The second value comes from a store (as the CLI's env= secrets do),
+	// so no test puts a secret in the process environment.
+	store := secrets.MapStore{"e": []byte("canary-env-value")}
+	d, err := deliver(context.Background(), []secrets.Spec{{ID: "f", Src: src}, {ID: "e", Arg: "TOKEN"}}, store)
 	if err != nil {
 		t.Fatal(err)
 	}
