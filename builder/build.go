@@ -104,8 +104,15 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 // run hands the prepared build to buildah and returns the new image's id.
 func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 	if p.isolation == IsolationContainer {
+		// Container isolation makes one file per step and secret itself:
+		// its steps run beside hush, so no file may hold a secret a step
+		// does not mount.
 		return p.runContainer(ctx, store)
 	}
+	if err := p.secrets.place(p.buildDir); err != nil {
+		return "", err
+	}
+	p.opts.CommonBuildOpts.Secrets = p.secrets.specs
 	if p.secrets.sensitive() {
 		// The RUN steps' secret copies go to the build's tmpfs directory.
 		store = newBuildStore(store, filepath.Join(p.buildDir, "containers"))
@@ -249,8 +256,8 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		ReportWriter:            p.stderr,
 		In:                      nil,
 		CommonBuildOpts: &define.CommonBuildOptions{
-			Ulimit:        clampedUlimits(),
-			Secrets:       p.secrets.specs,
+			Ulimit: clampedUlimits(),
+			// Secrets: filled in by run, for the modes that use buildah.
 			SSHSources:    o.SSH,
 			IdentityLabel: types.OptionalBoolFalse,
 		},
@@ -350,10 +357,8 @@ func (p *plan) makeBuildDir(sensitive bool) error {
 	if !sensitive {
 		return nil
 	}
-	if p.tmpDir, err = sensitiveTempDir(); err != nil {
-		return err
-	}
-	return p.secrets.place(dir)
+	p.tmpDir, err = sensitiveTempDir()
+	return err
 }
 
 // containerSuffix names the build's containers: hush-<pid>-<start>-<nonce>;
