@@ -29,15 +29,7 @@ buildah=$("$here/bench/buildah-cli.sh")
 bk=$("$here/bench/buildkit-cli.sh")
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/buildkit.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  # buildkitd's snapshots may still be mounted under its state directory.
-  grep -o " $work/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM
+. "$here/bench/lib.sh"
 store=(--root "$work/root" --runroot "$work/runroot" --storage-driver overlay)
 "$here/scripts/base.sh" "$hush" "${store[@]}" >/dev/null
 "$here/bench/pybase.sh" "$hush" "${store[@]}" >/dev/null

@@ -24,19 +24,9 @@ if ! docker version >/dev/null 2>&1; then echo "container.sh: no Docker daemon a
 docker load -q -i "$here/bin/hush-image.tar" >/dev/null
 work=$(mktemp -d /var/tmp/hush-bench-container.XXXXXX)
 chmod 755 "$work"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  { grep -o " $work/[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$here/bench/lib.sh"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-reg=127.0.0.1:$port
-printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' "$work/registry" "$reg" > "$work/registry.yml"
-/usr/bin/docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 & pids+=($!)
-until curl -fs "http://$reg/v2/" >/dev/null; do sleep 0.1; done
+bench_registry
 
 store=(--root "$work/root" --runroot "$work/runroot")
 "$here/scripts/base.sh" "$hush" "${store[@]}" >/dev/null
