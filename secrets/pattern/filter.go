@@ -2,7 +2,6 @@ package pattern
 
 import (
 	"encoding/binary"
-	"math/bits"
 )
 
 // q is the length of the sampled window (a "q-gram"), read as one uint32.
@@ -15,8 +14,8 @@ const maxStride = 64
 // matcher finds every occurrence of every pattern with a sampled q-gram
 // filter instead of a byte-at-a-time automaton. Every occurrence of a
 // pattern at s covers the windows starting at s .. s+minLen-q, so reading
-// one window every stride = minLen-q+1 bytes is sure to read one of them.
-// The filter holds, for each pattern, its first stride windows; a window
+// one window every stride <= minLen-q+1 bytes is sure to read one of them.
+// The filter holds, for each pattern, stride consecutive windows; a window
 // that passes the filter is looked up exactly and each candidate
 // (pattern, offset in pattern) is verified byte for byte. Random data and
 // text rarely pass: the cost is one load, multiply and bit test per stride
@@ -29,12 +28,12 @@ type matcher struct {
 	minLen, maxLen int
 	stride         int
 
-	// filter is a bitmap over a multiplicative hash of the window.
-	filter []uint64
-	shift  uint32
-	fmask  uint32
-	// cands maps an exact window to the patterns that hold it within
-	// their first stride windows.
+	// filter holds, for each pattern, the stride windows from its anchor
+	// on; scan is the sampling loop compiled for the stride.
+	filter *bitFilter
+	scan   func(f *bitFilter, p []byte, i int) int
+	// cands maps an exact window to the patterns that hold it among
+	// their filtered windows.
 	cands qtable
 
 	// pre1, pre3 and the classes' 2-byte prefix bitmaps and first-window
@@ -74,21 +73,16 @@ func newMatcher(pats []pattern, ids, skipped []string) *matcher {
 		m.minLen = min(m.minLen, len(p.b))
 		m.maxLen = max(m.maxLen, len(p.b))
 	}
-	m.stride = min(m.minLen-q+1, maxStride)
-	entries := len(pats) * m.stride
-	// About 256 bits per entry keeps the filter's false positives near
-	// 0.4%, and at most 512 KiB keeps it in L2.
-	nbits := max(16, min(22, bits.Len(uint(entries*256-1))))
-	m.filter = make([]uint64, 1<<(nbits-6))
-	m.shift = uint32(32 - nbits)
-	m.fmask = uint32(len(m.filter) - 1)
+	smp := samplerFor(min(m.minLen-q+1, maxStride))
+	m.stride, m.scan = smp.stride, smp.next
+	m.filter = new(bitFilter)
 	cands := map[uint32][]cand{}
 	m.pre3 = map[uint32]bool{}
 	for i, p := range pats {
-		for j := 0; j < m.stride; j++ {
+		a := anchor(p.b, m.stride)
+		for j := a; j < a+m.stride; j++ {
 			w := binary.LittleEndian.Uint32(p.b[j:])
-			h := hash(w, m.shift)
-			m.filter[h>>6] |= 1 << (h & 63)
+			m.filter.set(w)
 			cands[w] = append(cands[w], cand{pat: int32(i), off: int32(j)})
 		}
 		m.pre1[p.b[0]>>6] |= 1 << (p.b[0] & 63)
@@ -118,40 +112,8 @@ func newMatcher(pats []pattern, ids, skipped []string) *matcher {
 func hash(w uint32, shift uint32) uint32 { return (w * 0x9E3779B1) >> shift }
 
 // next returns the first sample position i' >= i, stepping by stride, whose
-// window passes the filter, or -1. This loop is where scanning time goes.
-func (m *matcher) next(p []byte, i int) int {
-	f, shift, fmask, st := m.filter, m.shift, m.fmask, m.stride
-	for ; i+3*st+q <= len(p); i += st * 4 {
-		// Four samples per iteration: independent loads overlap.
-		h0 := hash(binary.LittleEndian.Uint32(p[i:]), shift)
-		h1 := hash(binary.LittleEndian.Uint32(p[i+st:]), shift)
-		h2 := hash(binary.LittleEndian.Uint32(p[i+2*st:]), shift)
-		h3 := hash(binary.LittleEndian.Uint32(p[i+3*st:]), shift)
-		b0 := f[(h0>>6)&fmask] >> (h0 & 63)
-		b1 := f[(h1>>6)&fmask] >> (h1 & 63)
-		b2 := f[(h2>>6)&fmask] >> (h2 & 63)
-		b3 := f[(h3>>6)&fmask] >> (h3 & 63)
-		if (b0|b1|b2|b3)&1 != 0 {
-			switch {
-			case b0&1 != 0:
-				return i
-			case b1&1 != 0:
-				return i + st
-			case b2&1 != 0:
-				return i + 2*st
-			default:
-				return i + 3*st
-			}
-		}
-	}
-	for ; i+q <= len(p); i += st {
-		h := hash(binary.LittleEndian.Uint32(p[i:]), shift)
-		if f[(h>>6)&fmask]&(1<<(h&63)) != 0 {
-			return i
-		}
-	}
-	return -1
-}
+// window passes the filter, or -1.
+func (m *matcher) next(p []byte, i int) int { return m.scan(m.filter, p, i) }
 
 // holdFrom returns the first position of buf from which the rest of buf
 // is a proper prefix of some pattern, so a pattern may still start there

@@ -14,8 +14,8 @@ import (
 // It keeps no window of past data: each sampled window is read once, and a
 // candidate that runs past the end of a Write is kept as pending (pattern,
 // start, bytes verified) and finished by the next Writes. Only the last few
-// bytes, stride+q-2 of them, are kept to read windows and candidate starts
-// that straddle two Writes.
+// bytes, maxAnchor+stride+q-2 of them, are kept to read windows and
+// candidate starts that straddle two Writes.
 type Stream struct {
 	m  *matcher
 	fn func(Match)
@@ -99,7 +99,7 @@ func (s *Stream) write(p []byte) {
 		bbBase := base - int64(len(s.hist))
 		for i := s.next; i < base && i+q <= bbBase+int64(len(bb)); i += st {
 			w := binary.LittleEndian.Uint32(bb[i-bbBase:])
-			if h := hash(w, m.shift); m.filter[h>>6]&(1<<(h&63)) != 0 {
+			if m.filter.has(w) {
 				s.check(i, w, p, base)
 			}
 		}
@@ -172,10 +172,11 @@ func (s *Stream) check(i int64, w uint32, p []byte, base int64) {
 	}
 }
 
-// keepTail keeps the last stride+q-2 bytes written: enough for a window
-// that straddles the next Write and for the start of its candidates.
+// keepTail keeps the last maxAnchor+stride+q-2 bytes written: enough for
+// a window that straddles the next Write and for the start of its
+// candidates.
 func (s *Stream) keepTail(p []byte) {
-	k := s.m.stride + q - 2
+	k := maxAnchor + s.m.stride + q - 2
 	if len(p) >= k {
 		s.hist = append(s.hist[:0], p[len(p)-k:]...)
 		return
