@@ -319,7 +319,10 @@ func (sc *scanner) zip(path string, r io.Reader, d int) error {
 	for _, m := range sc.set.Find(data) {
 		raw = append(raw, Finding{Path: path, Field: "content", Match: m})
 	}
-	sc.unseen(raw, sc.recording(func() { sc.zipMembers(path, zr, d) }))
+	sc.unseen(raw, sc.recording(func() {
+		sc.zipMembers(path, zr, d)
+		sc.zipUnlisted(path, data, zr, d)
+	}))
 	return nil
 }
 

@@ -6,10 +6,7 @@ import (
 	"encoding/binary"
 	"io"
 
-	"github.com/klauspost/compress/flate"
 	"github.com/ulikunitz/xz"
-
-	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // Formats that real tools write and the first scanner did not open: xz
@@ -201,114 +198,4 @@ func (sc *scanner) carve(path string, head []byte, r io.Reader, d int) error {
 			return err
 		}
 	}
-}
-
-// zipStream walks a zip by its local headers, for a zip too big to hold
-// or one without a readable directory: every member's name and content
-// (stored, or deflated, also with a data descriptor), and, as the safety
-// net, all its bytes as they are.
-func (sc *scanner) zipStream(path string, r io.Reader, d int) error {
-	var raw []Finding
-	rawSt := sc.set.NewStream(func(m pattern.Match) { raw = append(raw, Finding{Path: path, Field: "content", Match: m}) })
-	br := sc.bufReader(d, io.TeeReader(r, rawSt))
-	sc.unseen(raw, sc.recording(func() {
-		sc.zipLocal(path, br, d)
-		_, _ = br.WriteTo(io.Discard)
-	}))
-	return sc.srcErr
-}
-
-// zipLocal scans the members of a zip from its first local header on,
-// until something it cannot follow.
-func (sc *scanner) zipLocal(path string, br *bufio.Reader, d int) {
-	prefix := path + "!"
-	var h [30]byte
-	for {
-		if sig, err := br.Peek(4); err != nil || string(sig) != "PK\x03\x04" {
-			return
-		}
-		if _, err := io.ReadFull(br, h[:]); err != nil {
-			return
-		}
-		flags := binary.LittleEndian.Uint16(h[6:])
-		method := binary.LittleEndian.Uint16(h[8:])
-		csize := int64(binary.LittleEndian.Uint32(h[18:]))
-		usize := int64(binary.LittleEndian.Uint32(h[22:]))
-		name := make([]byte, binary.LittleEndian.Uint16(h[26:]))
-		extra := make([]byte, binary.LittleEndian.Uint16(h[28:]))
-		if _, err := io.ReadFull(br, name); err != nil {
-			return
-		}
-		if _, err := io.ReadFull(br, extra); err != nil {
-			return
-		}
-		if csize == 0xffffffff || usize == 0xffffffff {
-			csize = zip64Size(extra, usize == 0xffffffff, csize)
-		}
-		p := prefix + sc.set.RedactString(string(name))
-		sc.name(prefix, p, string(name), "name", true)
-		descriptor := flags&8 != 0
-		switch {
-		case method == 8 && descriptor:
-			// The sizes follow the data: deflate's own end tells where.
-			if sc.inner(p, sc.flateReader(d, br), d+1) != nil || !skipDescriptor(br) {
-				return
-			}
-		case method == 8 || method == 0:
-			if descriptor { // stored, size unknown: cannot follow
-				return
-			}
-			lr := io.LimitReader(br, csize)
-			var body io.Reader = lr
-			if method == 8 {
-				body = flate.NewReader(bufio.NewReaderSize(lr, 4096))
-			}
-			err := sc.inner(p, body, d+1)
-			if _, derr := io.Copy(io.Discard, lr); err != nil || derr != nil {
-				return
-			}
-		default:
-			if descriptor {
-				return
-			}
-			if _, err := br.Discard(int(csize)); err != nil {
-				return
-			}
-		}
-	}
-}
-
-// zip64Size reads the compressed size from a zip64 extra field: the
-// uncompressed size comes first when it is there too.
-func zip64Size(extra []byte, hasU bool, csize int64) int64 {
-	for len(extra) >= 4 {
-		id, n := binary.LittleEndian.Uint16(extra), int(binary.LittleEndian.Uint16(extra[2:]))
-		body := extra[4:min(len(extra), 4+n)]
-		if id == 1 {
-			if hasU {
-				body = body[min(8, len(body)):]
-			}
-			if len(body) >= 8 {
-				return int64(binary.LittleEndian.Uint64(body))
-			}
-		}
-		extra = extra[min(len(extra), 4+n):]
-	}
-	return csize
-}
-
-// skipDescriptor skips a data descriptor: an optional signature, the
-// CRC-32 and two sizes of 4 or (zip64) 8 bytes. The next header's
-// signature says which.
-func skipDescriptor(br *bufio.Reader) bool {
-	if sig, err := br.Peek(4); err == nil && string(sig) == "PK\x07\x08" {
-		_, _ = br.Discard(4)
-	}
-	for _, n := range []int{12, 20} {
-		if b, err := br.Peek(n + 4); err == nil && string(b[n:n+2]) == "PK" {
-			_, err := br.Discard(n)
-			return err == nil
-		}
-	}
-	return false
 }

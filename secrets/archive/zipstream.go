@@ -1,0 +1,224 @@
+package archive
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"io"
+
+	"github.com/klauspost/compress/flate"
+
+	"github.com/hushbuild/hush/secrets/pattern"
+)
+
+// A zip read as a stream, by its local headers: a zip too big to hold (a
+// Spring Boot fat jar) or one without a readable directory. Streamed
+// writers (Java's ZipOutputStream and `jar`, Python's zipfile to a pipe,
+// Go's archive/zip always) set bit 3 of a member's flags: its sizes are
+// in a data descriptor after its data, not in its local header. A
+// deflated member ends where its deflate stream ends; a stored one (a
+// nested jar in BOOT-INF/lib) ends at the descriptor, which its CRC-32
+// and sizes give away.
+
+// zipStream walks a zip by its local headers: every member's name and
+// content, and, as the safety net, all its bytes as they are.
+func (sc *scanner) zipStream(path string, r io.Reader, d int) error {
+	var raw []Finding
+	rawSt := sc.set.NewStream(func(m pattern.Match) { raw = append(raw, Finding{Path: path, Field: "content", Match: m}) })
+	br := sc.bufReader(d, io.TeeReader(r, rawSt))
+	sc.unseen(raw, sc.recording(func() {
+		sc.zipLocal(path, br, d)
+		_, _ = br.WriteTo(io.Discard)
+	}))
+	return sc.srcErr
+}
+
+// zipLocal scans the members of a zip from its first local header on,
+// until something it cannot follow (the raw scan covers the rest).
+func (sc *scanner) zipLocal(path string, br *bufio.Reader, d int) {
+	prefix := path + "!"
+	var h [30]byte
+	for {
+		if sig, err := br.Peek(4); err != nil || string(sig) != "PK\x03\x04" {
+			return
+		}
+		if _, err := io.ReadFull(br, h[:]); err != nil {
+			return
+		}
+		flags := binary.LittleEndian.Uint16(h[6:])
+		method := binary.LittleEndian.Uint16(h[8:])
+		csize := int64(binary.LittleEndian.Uint32(h[18:]))
+		usize := int64(binary.LittleEndian.Uint32(h[22:]))
+		name := make([]byte, binary.LittleEndian.Uint16(h[26:]))
+		extra := make([]byte, binary.LittleEndian.Uint16(h[28:]))
+		if _, err := io.ReadFull(br, name); err != nil {
+			return
+		}
+		if _, err := io.ReadFull(br, extra); err != nil {
+			return
+		}
+		if csize == 0xffffffff || usize == 0xffffffff {
+			csize = zip64Size(extra, usize == 0xffffffff, csize)
+		}
+		p := prefix + sc.set.RedactString(string(name))
+		sc.name(prefix, p, string(name), "name", true)
+		if !sc.zipMember(p, br, flags&8 != 0, method, csize, d) {
+			return
+		}
+	}
+}
+
+// zipMember scans one member's data, br at its start, and leaves br after
+// it (and after its data descriptor); false if it could not.
+func (sc *scanner) zipMember(p string, br *bufio.Reader, descriptor bool, method uint16, csize int64, d int) bool {
+	switch {
+	case descriptor && method == 8:
+		// The sizes follow the data: deflate's own end tells where.
+		return sc.inner(p, sc.flateReader(d, br), d+1) == nil && skipDescriptor(br)
+	case descriptor:
+		// Stored (or a method not opened here, whose bytes the raw
+		// scan sees): the descriptor ends it.
+		dr := &descReader{br: br, stored: method == 0}
+		var err error
+		if dr.stored {
+			err = sc.inner(p, dr, d+1)
+		}
+		_, derr := io.Copy(io.Discard, dr)
+		return err == nil && derr == nil
+	case method == 8 || method == 0:
+		lr := io.LimitReader(br, csize)
+		var body io.Reader = lr
+		if method == 8 {
+			body = flate.NewReader(bufio.NewReaderSize(lr, 4096))
+		}
+		err := sc.inner(p, body, d+1)
+		_, derr := io.Copy(io.Discard, lr)
+		return err == nil && derr == nil
+	default:
+		_, err := br.Discard(int(csize))
+		return err == nil
+	}
+}
+
+// zip64Size reads the compressed size from a zip64 extra field: the
+// uncompressed size comes first when it is there too.
+func zip64Size(extra []byte, hasU bool, csize int64) int64 {
+	for len(extra) >= 4 {
+		id, n := binary.LittleEndian.Uint16(extra), int(binary.LittleEndian.Uint16(extra[2:]))
+		body := extra[4:min(len(extra), 4+n)]
+		if id == 1 {
+			if hasU {
+				body = body[min(8, len(body)):]
+			}
+			if len(body) >= 8 {
+				return int64(binary.LittleEndian.Uint64(body))
+			}
+		}
+		extra = extra[min(len(extra), 4+n):]
+	}
+	return csize
+}
+
+// nextHeader reports whether b starts with what may follow a member: the
+// next local header, the central directory, the end records.
+func nextHeader(b []byte) bool {
+	if len(b) < 4 || b[0] != 'P' || b[1] != 'K' {
+		return false
+	}
+	switch string(b[2:4]) {
+	case "\x03\x04", "\x01\x02", "\x05\x06", "\x06\x06":
+		return true
+	}
+	return false
+}
+
+// skipDescriptor skips a deflated member's data descriptor: an optional
+// signature, the CRC-32 and two sizes of 4 or (zip64) 8 bytes. The next
+// header's signature says which.
+func skipDescriptor(br *bufio.Reader) bool {
+	if sig, err := br.Peek(4); err == nil && string(sig) == "PK\x07\x08" {
+		_, _ = br.Discard(4)
+	}
+	for _, n := range []int{12, 20} {
+		if b, err := br.Peek(n + 4); err == nil && nextHeader(b[n:]) {
+			_, err := br.Discard(n)
+			return err == nil
+		}
+	}
+	return false
+}
+
+// zipUnlisted walks a held zip's local headers, hopping over the members
+// its directory lists (their sizes are known), and scans from the first
+// member it does not list on, as a stream: a directory may not be this
+// zip's (a zip cut before its own, whose last member is a jar with one) or
+// may leave members out (a stale or forged directory, zips concatenated).
+// A consistent zip costs a walk over its headers.
+func (sc *scanner) zipUnlisted(path string, data []byte, zr *zip.Reader, d int) {
+	listed := make(map[int64]listing, len(zr.File))
+	for _, f := range zr.File {
+		if off, err := f.DataOffset(); err == nil {
+			listed[off] = listing{f.Name, int64(f.CompressedSize64)}
+		}
+	}
+	pos := int64(0)
+	for pos+30 <= int64(len(data)) && string(data[pos:pos+4]) == "PK\x03\x04" {
+		h := data[pos:]
+		n := int64(binary.LittleEndian.Uint16(h[26:]))
+		start := pos + 30 + n + int64(binary.LittleEndian.Uint16(h[28:]))
+		l, ok := listed[start]
+		if ok && (start > int64(len(data)) || string(data[pos+30:pos+30+n]) != l.name) {
+			ok = false
+		}
+		next := int64(0)
+		if ok {
+			next, ok = hop(data, start, l.size, binary.LittleEndian.Uint16(h[6:])&8 != 0)
+		}
+		if !ok {
+			sc.zipLocal(path, sc.bufReader(d, bytes.NewReader(data[pos:])), d)
+			return
+		}
+		pos = next
+	}
+}
+
+// listing is what a directory entry says of a member.
+type listing struct {
+	name string
+	size int64 // compressed
+}
+
+// hop returns where the member whose data starts at start ends, by the
+// size cs its directory entry gives, if a header (or its data descriptor,
+// then a header) is there: a directory that is not this zip's gives
+// sizes that lead nowhere.
+func hop(data []byte, start, cs int64, descriptor bool) (int64, bool) {
+	if cs < 0 || cs > int64(len(data))-start {
+		return 0, false
+	}
+	end := start + cs
+	if descriptor {
+		n := descriptorLen(data[end:])
+		if n < 0 {
+			return 0, false
+		}
+		end += int64(n)
+	}
+	return end, end == int64(len(data)) || nextHeader(data[end:])
+}
+
+// descriptorLen is the length of the data descriptor at the start of b,
+// told by the header after it; -1 if none is.
+func descriptorLen(b []byte) int {
+	s := 0
+	if len(b) >= 4 && string(b[:4]) == "PK\x07\x08" {
+		s = 4
+	}
+	for _, n := range []int{s + 12, s + 20} {
+		if len(b) >= n+4 && nextHeader(b[n:]) {
+			return n
+		}
+	}
+	return -1
+}
