@@ -276,6 +276,17 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 // as content is written to a private temporary file.
 func (p *plan) locate(o Options) (string, string, error) {
 	contextDir := o.ContextDir
+	if o.ContextArchive != nil {
+		d, err := p.unpackContext(o.ContextArchive)
+		if err != nil {
+			return "", "", err
+		}
+		contextDir = d
+		if o.Dockerfile != "" && !filepath.IsAbs(o.Dockerfile) {
+			// docker: -f names a file inside the archive.
+			o.Dockerfile = filepath.Join(d, o.Dockerfile)
+		}
+	}
 	if contextDir == "" {
 		if o.DockerfileContent != nil {
 			// `hush build -`: docker builds with an empty context.
@@ -367,12 +378,14 @@ func (p *plan) containerSuffix() string { return containerPrefix + ownerTag() + 
 
 func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationPolicy, error) {
 	switch mode {
-	case "", "host":
+	case "", "host", "default", "bridge":
+		// docker's own default values ask for a step with network access;
+		// the host's network is how hush gives one.
 		return define.NamespaceOptions{{Name: "network", Host: true}}, define.NetworkEnabled, nil
 	case "none":
 		return define.NamespaceOptions{{Name: "network"}}, define.NetworkDisabled, nil
 	default:
-		return nil, 0, fmt.Errorf("%q: want host or none", mode)
+		return nil, 0, fmt.Errorf("%q: want host, none or default", mode)
 	}
 }
 

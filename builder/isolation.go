@@ -27,7 +27,8 @@ const (
 // ParseIsolation reads an --isolation value ("auto" is the zero value).
 func ParseIsolation(s string) (Isolation, error) {
 	switch i := Isolation(s); i {
-	case "auto":
+	case "auto", "default":
+		// "default" is docker build's own value for --isolation.
 		return IsolationAuto, nil
 	case IsolationAuto, IsolationOCI, IsolationRootless, IsolationChroot, IsolationContainer:
 		return i, nil

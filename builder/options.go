@@ -19,6 +19,12 @@ type Options struct {
 	// DockerfileContent, when set, is used instead of reading Dockerfile
 	// (`hush build -` reads it from stdin).
 	DockerfileContent []byte
+	// ContextArchive, when set, is a tar archive (plain, gzip, bzip2, xz or
+	// zstd) unpacked into a private temporary directory that becomes the
+	// context, as docker build reads one from stdin (`hush build - <
+	// ctx.tar`). Dockerfile is then a path inside the archive. The directory
+	// is removed when the build ends. Default nil: ContextDir is used.
+	ContextArchive io.Reader
 	// Tags name the image in local storage (and in a registry with Push).
 	// Short names get docker's defaults: app -> localhost/app:latest.
 	// Default: untagged, reachable by Result.ImageID.

@@ -25,15 +25,20 @@ type buildOptions struct {
 	forceContainer                                 bool
 	storage                                        storageFlags
 	docker                                         dockerFlags
+	legacy                                         legacyFlags
 }
 
-func newBuildCommand() *cobra.Command {
-	o := &buildOptions{}
+func newBuildCommand() *cobra.Command { return buildCommand(&buildOptions{}) }
+
+// buildCommand binds the flags to o; tests read o after parsing.
+func buildCommand(o *buildOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build [flags] CONTEXT",
 		Short: "Build an image from a Dockerfile, keeping build secrets out of it",
 		Long: `Build an image from a Dockerfile, as docker build does, without a daemon.
-CONTEXT is a directory, or - to read the Dockerfile from stdin with an empty context.
+CONTEXT is a directory, or - to read stdin: a tar archive (plain, gzip, bzip2,
+xz or zstd) is the context; anything else is the Dockerfile, with an empty
+context. -f - reads the Dockerfile from stdin for a CONTEXT directory.
 Build output goes to stderr; the image id is printed on stdout.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -47,12 +52,13 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.StringVar(&o.target, "target", "", "stage to build (default: the last)")
 	f.StringArrayVar(&o.labels, "label", nil, "label KEY=VALUE (repeatable)")
 	f.BoolVar(&o.noCache, "no-cache", false, "do not use cached layers")
-	f.BoolVar(&o.pull, "pull", false, "always pull base images (default: only if missing)")
+	f.Var(pullFlag{&o.pull}, "pull", "always pull base images (default: only if missing); podman's --pull=always|missing|newer also work")
+	f.Lookup("pull").NoOptDefVal = "true"
 	f.StringVar(&o.platform, "platform", "", "target platform os/arch (only the host's)")
 	f.StringVar(&o.network, "network", "host", "network for RUN steps: host or none")
 	f.StringVar(&o.iidFile, "iidfile", "", "write the image id (sha256:...) to this file")
 	f.StringVar(&o.metadataFile, "metadata-file", "", "write JSON metadata (image id, digest, tags) to this file")
-	f.StringVar(&o.progress, "progress", "plain", "progress output: plain or json (JSON lines on stderr)")
+	f.StringVar(&o.progress, "progress", "", "progress output: plain, json (JSON lines on stderr), or quiet (as -q); auto and tty are plain (default $BUILDKIT_PROGRESS, else plain)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the image id")
 	f.BoolVar(&o.layers, "layers", false, "commit and cache one layer per instruction (default: one clean layer per stage)")
 	f.BoolVar(&o.push, "push", false, "push every tag to its registry (same as -o type=registry)")
@@ -67,6 +73,7 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.BoolVar(&o.forceContainer, "force-container", false, "allow --isolation container where hush sees no container (it rewrites /)")
 	o.storage.register(cmd)
 	o.docker.register(cmd)
+	o.legacy.register(cmd)
 	return cmd
 }
 
@@ -75,6 +82,9 @@ func (o *buildOptions) run(ctx context.Context, contextArg string, stdin io.Read
 	opts, err := o.toOptions(contextArg, stdin)
 	if err != nil {
 		return usageError{err}
+	}
+	for _, n := range o.legacy.notes {
+		fmt.Fprintln(stderr, n)
 	}
 	logw, done := progressWriter(o.progress, stderr)
 	defer done()
@@ -110,18 +120,25 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 		return opts, err
 	}
 	opts.ForceContainer = o.forceContainer
-	if contextArg == "-" {
-		if o.file != "" {
-			return opts, fmt.Errorf("-f cannot be used with a Dockerfile on stdin")
+	if contextArg == "-" || o.file == "-" {
+		if contextArg == "-" && o.file == "-" {
+			return opts, fmt.Errorf("--file - and context - both read stdin: give one of them a path")
 		}
-		b, err := io.ReadAll(stdin)
+		in, err := readStdin(stdin, contextArg, o.file)
 		if err != nil {
-			return opts, fmt.Errorf("reading Dockerfile from stdin: %w", err)
+			return opts, err
 		}
-		opts.ContextDir, opts.DockerfileContent = "", b
+		switch {
+		case in.archive != nil:
+			opts.ContextDir, opts.ContextArchive = "", in.archive
+		case contextArg == "-":
+			opts.ContextDir, opts.DockerfileContent = "", in.dockerfile
+		default:
+			opts.Dockerfile, opts.DockerfileContent = "", in.dockerfile
+		}
 	}
-	if o.progress != "plain" && o.progress != "json" && o.progress != "auto" {
-		return opts, fmt.Errorf("--progress %q: want plain or json", o.progress)
+	if err := o.legacy.apply(o, &opts); err != nil {
+		return opts, err
 	}
 	if !o.tlsVerify {
 		v := false

@@ -34,7 +34,7 @@ func TestExitCodes(t *testing.T) {
 		{"failed: storage cannot open", []string{"build", "--root", filepath.Join(notADir, "root"), "--runroot", filepath.Join(notADir, "run"), dir}, exitFailed, "storage"},
 		{"usage: flag parsing", []string{"build", "--tls-verify=maybe", dir}, exitUsage, `invalid argument "maybe"`},
 		{"usage: unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
-		{"usage: option validation names the flag", []string{"build", "--network", "bridge", dir}, exitUsage, `--network: "bridge"`},
+		{"usage: option validation names the flag", []string{"build", "--network", "mynet", dir}, exitUsage, `--network: "mynet"`},
 		{"guard: a build arg carries the secret", []string{"build", "--secret", "id=tok,env=HUSH_EXIT_TEST_TOKEN", "--build-arg", "V=" + canary, dir}, exitGuard, "--build-arg V"},
 	}
 	for _, tt := range tests {
@@ -75,7 +75,7 @@ func TestExitCodeByType(t *testing.T) {
 		{"the text alone is not bad input", errors.New("building: invalid argument"), exitFailed},
 		{"a step that exits 3 is not the guard", &builder.StepError{Err: fmt.Errorf("building: %w", step)}, exitFailed},
 		{"an image error", &builder.ImageError{Err: errors.New("pushing x: denied")}, exitFailed},
-		{"an option error", &builder.OptionError{Field: "Network", Err: errors.New(`"bridge": want host or none`)}, exitUsage},
+		{"an option error", &builder.OptionError{Field: "Network", Err: errors.New(`"mynet": want host, none or default`)}, exitUsage},
 		{"a wrapped option error", fmt.Errorf("x: %w", &builder.OptionError{Field: "Secrets", Err: errors.New("y")}), exitUsage},
 		{"a flag error", usagef("--progress %q: want plain or json", "fancy"), exitUsage},
 		{"the guard", &builder.GuardError{}, exitGuard},
@@ -89,7 +89,7 @@ func TestExitCodeByType(t *testing.T) {
 	if !errors.Is(&builder.OptionError{Field: "Tags", Err: errors.New("x")}, builder.ErrInvalidOptions) {
 		t.Error("an OptionError does not match ErrInvalidOptions")
 	}
-	if got := describe(&builder.OptionError{Field: "Network", Err: errors.New(`"bridge": want host or none`)}); got != `--network: "bridge": want host or none` {
+	if got := describe(&builder.OptionError{Field: "Network", Err: errors.New(`"mynet": want host, none or default`)}); got != `--network: "mynet": want host, none or default` {
 		t.Errorf("describe = %q", got)
 	}
 }

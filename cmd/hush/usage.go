@@ -61,18 +61,19 @@ func exitCode(err error) int {
 // flagFor names the `hush build` flag that sets an Options field, for
 // messages: the library names fields, the user typed flags.
 var flagFor = map[string]string{
-	"ContextDir": "build context",
-	"Dockerfile": "--file",
-	"Tags":       "--tag",
-	"BuildArgs":  "--build-arg",
-	"Labels":     "--label",
-	"Platform":   "--platform",
-	"Network":    "--network",
-	"Secrets":    "--secret",
-	"SSH":        "--ssh",
-	"Outputs":    "--output",
-	"Runtime":    "--runtime",
-	"Isolation":  "--isolation",
+	"ContextDir":     "build context",
+	"ContextArchive": "build context (stdin)",
+	"Dockerfile":     "--file",
+	"Tags":           "--tag",
+	"BuildArgs":      "--build-arg",
+	"Labels":         "--label",
+	"Platform":       "--platform",
+	"Network":        "--network",
+	"Secrets":        "--secret",
+	"SSH":            "--ssh",
+	"Outputs":        "--output",
+	"Runtime":        "--runtime",
+	"Isolation":      "--isolation",
 }
 
 // describe is err's one-line message, an Options field shown as its flag.
