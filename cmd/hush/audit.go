@@ -58,7 +58,7 @@ input is bad.`,
 	f.StringArrayVar(&o.secrets, "secret", nil, "a known value to look for: id=ID,src=PATH | id=ID,env=VAR (repeatable)")
 	f.StringVar(&o.format, "format", audit.FormatTable, "output: "+strings.Join(audit.Formats, ", "))
 	f.BoolVar(&o.heuristics, "heuristics", true, "also look for credentials with no known value (credential files, private keys, ARG/ENV/LABEL)")
-	f.StringVar(&o.authFile, "authfile", "", "registry credentials (default: containers' auth.json, then ~/.docker/config.json)")
+	f.StringVar(&o.authFile, "authfile", "", "registry credentials file (default: $REGISTRY_AUTH_FILE, containers' auth.json, then $DOCKER_CONFIG/config.json or ~/.docker/config.json)")
 	f.BoolVar(&o.tlsVerify, "tls-verify", true, "verify registry TLS certificates; false also allows plain HTTP")
 	f.IntVarP(&o.jobs, "jobs", "j", 0, "layers read at once (default: the number of CPUs)")
 	o.storage.register(cmd)
@@ -96,7 +96,7 @@ func (o *auditOptions) run(ctx context.Context, images []string, stdout, stderr 
 
 func (o *auditOptions) toOptions(images []string, stderr io.Writer) (audit.Options, error) {
 	opts := audit.Options{
-		Images: images, NoHeuristics: !o.heuristics, AuthFile: o.authFile,
+		Images: images, NoHeuristics: !o.heuristics, AuthFile: authFile(o.authFile),
 		InsecureSkipTLSVerify: !o.tlsVerify, Workers: o.jobs,
 		StorageRoot: o.storage.root, StorageRunRoot: o.storage.runRoot, StorageDriver: o.storage.driver,
 	}

@@ -63,7 +63,7 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.BoolVar(&o.layers, "layers", false, "commit and cache one layer per instruction (default: one clean layer per stage)")
 	f.BoolVar(&o.push, "push", false, "push every tag to its registry (same as -o type=registry)")
 	f.BoolVar(&o.tlsVerify, "tls-verify", true, "require HTTPS and verified certificates for registries")
-	f.StringVar(&o.authFile, "authfile", "", "registry credentials file (default: containers auth.json, then ~/.docker/config.json)")
+	f.StringVar(&o.authFile, "authfile", "", "registry credentials file (default: $REGISTRY_AUTH_FILE, containers' auth.json, then $DOCKER_CONFIG/config.json or ~/.docker/config.json)")
 	f.StringArrayVar(&o.secrets, "secret", nil, "secret: id=ID[,src=PATH|env=VAR|cmd=COMMAND][,type=file|env][,target=PATH,mode=,uid=,gid=][,arg=NAME][,rotate=true] (repeatable)")
 	f.StringArrayVar(&o.ssh, "ssh", nil, "SSH agent or keys for RUN --mount=type=ssh: default or ID=PATH[,PATH] (repeatable)")
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "extra output: type=oci,dest=DIR | type=docker,dest=FILE.tar | type=local,dest=DIR | type=tar,dest=FILE | type=registry (repeatable)")
@@ -112,7 +112,7 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 	opts := builder.Options{
 		ContextDir: contextArg, Dockerfile: o.file, Tags: o.tags, Target: o.target,
 		Labels: o.labels, NoCache: o.noCache, Pull: o.pull, Platform: o.platform,
-		Network: o.network, Layers: o.layers, SSH: o.ssh, AuthFile: o.authFile,
+		Network: o.network, Layers: o.layers, SSH: o.ssh, AuthFile: authFile(o.authFile),
 		Storage: o.storage.options(), Runtime: o.runtime, Quiet: o.quiet,
 	}
 	var err error

@@ -136,3 +136,13 @@ func optionsOf(t *testing.T, args []string) *buildOptions {
 	}
 	return o
 }
+
+func TestAuthFileFromEnv(t *testing.T) {
+	t.Setenv("REGISTRY_AUTH_FILE", "/ci/auth.json")
+	if got := authFile(""); got != "/ci/auth.json" {
+		t.Errorf("authFile(\"\") = %q, want $REGISTRY_AUTH_FILE", got)
+	}
+	if got := authFile("/flag.json"); got != "/flag.json" {
+		t.Errorf("the flag must win over $REGISTRY_AUTH_FILE, got %q", got)
+	}
+}
