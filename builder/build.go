@@ -72,7 +72,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		pre = startPrescan(p.tmpDir, p.set)
 	}
 	r = trace.StartRegion(ctx, "buildah")
-	id, err := p.runOrReuse(ctx, store)
+	id, err := p.runOrReuse(ctx, store, before)
 	r.End()
 	pre.stop()
 	if err != nil {
@@ -80,7 +80,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	}
 	if p.guarded() {
 		r = trace.StartRegion(ctx, "guard")
-		findings, err := guard(ctx, store, before, id, p.set, pre, p.guardVerdicts(), runtime.GOMAXPROCS(0))
+		findings, err := guard(ctx, store, p.cache.guardSnapshot(before), id, p.set, pre, p.guardVerdicts(), runtime.GOMAXPROCS(0))
 		r.End()
 		if errors.Is(err, archive.ErrIncomplete) {
 			err = &GuardError{Findings: findings, Incomplete: err}
@@ -90,11 +90,13 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		}
 		if err != nil {
 			removeBuilt(store, before, id, findings)
+			p.cache.discard(store, "")
 			return nil, err
 		}
 	}
 	res, err := finish(ctx, store, id, p)
 	if err != nil {
+		p.cache.discard(store, "")
 		return nil, &ImageError{ImageID: id, Err: err}
 	}
 	p.cache.export(ctx, store, before, id, p)

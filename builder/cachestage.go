@@ -3,6 +3,8 @@ package builder
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 
 	"go.podman.io/image/v5/docker"
@@ -11,58 +13,219 @@ import (
 	"go.podman.io/storage"
 )
 
-// stageCache is the default mode's cache. A build whose inputs (the
-// Dockerfile, the options that change what it makes, the content of its
-// contexts, the ids of its base images, the ids and options of its secrets:
-// cachekey.go) are all unchanged reuses the image an earlier build made and
-// the guard passed, found in local storage by the name
-// localhost/hush-build-cache:KEY, or in a --cache-from repository as
-// REPO:hush-KEY. The guard scans a reused image again, with this build's
-// secrets, before anything is tagged or exported.
+// stageCache is the default mode's cache, per stage. A stage whose inputs
+// are unchanged (stagekey.go: its text, the build args it declares, what
+// it builds on and copies from, the context paths it reads, the secrets
+// it gets) reuses the image an earlier build made for it and the guard
+// passed, found in local storage as localhost/hush-build-cache:KEY or in a
+// --cache-from repository as REPO:hush-KEY.
+//
+// The build runs stage by stage (runStaged): each stage that misses is
+// its own buildah build, with the stages it needs reduced to `FROM <id>`,
+// so its committed image is known; the target stage's build is the
+// image. The guard scans every image this build made, and every image it
+// reused, with this build's secrets; only then are the stage images named
+// and exported. A refused or failed build names nothing and removes the
+// stage images it made.
 type stageCache struct {
-	inputs buildInputs
-	reuse  bool   // false with --no-cache or --pull: only record
-	key    string // set once storage is open; "" when not keyable
+	o       Options
+	reuse   bool            // false with --no-cache: only record
+	noReuse map[string]bool // --no-cache-filter stage names
+	built   map[string]string
+	reused  map[string]bool
+	entries []cacheEntry // key -> image of each stage this build used
+	final   string       // the target stage's key
+	before  map[string]bool
 }
 
 func stageCacheName(key string) string { return "localhost/hush-build-cache:" + key }
 
 func (p *plan) applyStageCache(c *registryCache, o Options) {
-	c.stage = &stageCache{
-		inputs: collectInputs(o, p.opts.ContextDirectory, p.dockerfile, p.opts.CommonBuildOpts.Ulimit),
-		reuse:  !o.NoCache && !o.Pull,
+	s := &stageCache{o: o, reuse: !o.NoCache, noReuse: map[string]bool{}, built: map[string]string{}, reused: map[string]bool{}}
+	for _, n := range o.NoCacheFilter {
+		s.noReuse[n] = true
 	}
+	c.stage = s
 }
 
-// runOrReuse runs the build, or returns the image of an earlier build with
-// the same inputs.
-func (p *plan) runOrReuse(ctx context.Context, store storage.Store) (string, error) {
+// runOrReuse runs the build, taking each stage it can from the cache.
+func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before snapshot) (string, error) {
 	if p.cache == nil || p.cache.stage == nil {
 		return p.run(ctx, store)
 	}
 	s := p.cache.stage
-	key, why := s.inputs.key(store, p.secrets.Loaded(), func() ([]byte, error) { return rotationSalt(store, p.cache) },
-		func(name string) string { return pullBase(ctx, store, name, p) })
-	if key == "" {
-		fmt.Fprintf(p.stderr, "hush: build cache not used: %s\n", why)
+	s.before = before.images
+	df, err := os.ReadFile(p.dockerfile)
+	if err != nil {
+		return "", fmt.Errorf("reading the Dockerfile: %w", err)
+	}
+	plan, err := parseStages(df, p.opts.Args, p.opts.Target, s.o.BuildContexts)
+	if err != nil || strings.HasSuffix(p.dockerfile, ".in") {
+		fmt.Fprintf(p.stderr, "hush: stage cache not used: the Dockerfile cannot be split into stages\n")
 		return p.run(ctx, store)
 	}
-	s.key = key
-	if !s.reuse {
-		return p.run(ctx, store)
+	keys, why := stageKeys(plan, s.keyInputs(ctx, store, p))
+	target := len(plan.stages) - 1
+	need := plan.needs(target)
+	s.final = keys[target]
+	if id := s.lookup(ctx, store, plan.stages[target], keys[target], p); id != "" {
+		s.use(keys[target], id, true)
+		return id, nil
+	}
+	single := p.isolation == IsolationContainer || len(need) == 1 || len(p.opts.Annotations) > 0
+	for _, i := range need {
+		if keys[i] == "" {
+			fmt.Fprintf(p.stderr, "hush: stage %s not cached: %s\n", plan.stages[i].name, why[i])
+			// With --pull a stage keyed by nothing runs as buildah would
+			// run it: one build, pulling every base.
+			single = single || s.o.Pull
+		}
+	}
+	if single {
+		// One buildah build: only the target stage is recorded
+		// (container isolation builds the stages itself; --annotation
+		// would make a stage reduced to FROM commit a new image).
+		id, err := p.run(ctx, store)
+		if err == nil && keys[target] != "" {
+			s.built[id] = keys[target]
+			s.use(keys[target], id, false)
+		}
+		return id, err
+	}
+	done := map[int]string{}
+	for _, i := range need {
+		st := plan.stages[i]
+		if i != target {
+			if id := s.lookup(ctx, store, st, keys[i], p); id != "" {
+				done[i] = id
+				s.use(keys[i], id, true)
+				continue
+			}
+		}
+		id, err := p.runStage(ctx, store, plan, done, i)
+		if err != nil {
+			s.discard(store, func(string, string) bool { return true })
+			return "", err
+		}
+		done[i] = id
+		if _, ok := s.built[id]; !ok || keys[i] != "" {
+			s.built[id] = keys[i]
+		}
+		if keys[i] != "" {
+			s.use(keys[i], id, false)
+		}
+	}
+	return done[target], nil
+}
+
+// lookup finds stage st's image by its key: in local storage, or pulled
+// from a --cache-from repository. "" when it must be built.
+func (s *stageCache) lookup(ctx context.Context, store storage.Store, st dfStage, key string, p *plan) string {
+	if key == "" || !s.reuse || s.noReuse[st.name] || s.noReuse[strconv.Itoa(st.index)] {
+		return ""
 	}
 	if img, err := store.Image(stageCacheName(key)); err == nil {
-		fmt.Fprintf(p.opts.Out, "--> Using cache %s (hush: the build's inputs are unchanged)\n", img.ID)
-		return img.ID, nil
+		fmt.Fprintf(p.opts.Out, "--> Using cache %s (hush: stage %s: its inputs are unchanged)\n", img.ID, st.name)
+		return img.ID
 	}
 	for _, repo := range p.cache.from {
 		if id := pullStage(ctx, store, repo, key, p); id != "" {
 			fmt.Fprintf(p.opts.Out, "--> Cache pulled from remote %s:hush-%s\n", reference.FamiliarString(repo), key)
-			fmt.Fprintf(p.opts.Out, "--> Using cache %s (hush: the build's inputs are unchanged)\n", id)
-			return id, nil
+			fmt.Fprintf(p.opts.Out, "--> Using cache %s (hush: stage %s: its inputs are unchanged)\n", id, st.name)
+			return id
 		}
 	}
-	return p.run(ctx, store)
+	return ""
+}
+
+func (s *stageCache) use(key, id string, reused bool) {
+	s.entries = append(s.entries, cacheEntry{key: key, image: id})
+	if reused {
+		s.reused[id] = true
+	}
+}
+
+// guardSnapshot is before without the cache images the build reused: the
+// guard scans those again, with this build's secrets, as if new.
+func (c *registryCache) guardSnapshot(before snapshot) snapshot {
+	if c == nil || c.stage == nil || len(c.stage.reused) == 0 {
+		return before
+	}
+	s := before
+	s.images = map[string]bool{}
+	for id := range before.images {
+		if !c.stage.reused[id] {
+			s.images[id] = true
+		}
+	}
+	return s
+}
+
+// discard removes the unnamed stage images this build made, except
+// keep (the image the build hands on) and images storage held before.
+func (c *registryCache) discard(store storage.Store, keep string) {
+	if c == nil || c.stage == nil {
+		return
+	}
+	c.stage.discard(store, func(id, key string) bool { return id != keep })
+}
+
+func (s *stageCache) discard(store storage.Store, doomed func(id, key string) bool) {
+	for id, key := range s.built {
+		if s.before[id] || !doomed(id, key) {
+			continue
+		}
+		if img, err := store.Image(id); err == nil && len(img.Names) == 0 {
+			_, _ = store.DeleteImage(id, true)
+		}
+	}
+}
+
+// export runs after the guard passed every image the build made or
+// reused and the image was published: each stage image becomes the cache
+// entry for its key, locally and, for the target (mode=min) or every
+// stage (mode=max), in each --cache-to repository.
+func (s *stageCache) export(ctx context.Context, store storage.Store, final string, c *registryCache, p *plan) {
+	// A stage image no key names is not kept.
+	s.discard(store, func(id, key string) bool { return key == "" && id != final })
+	for id, key := range s.built {
+		if key != "" {
+			nameEntry(store, id, key, p)
+		}
+	}
+	for i, repo := range c.toRefs {
+		pushed := 0
+		for _, e := range s.entries {
+			if c.to[i].Mode == "min" && e.key != s.final {
+				continue
+			}
+			if err := pushEntry(ctx, store, repo, cacheEntry{key: "hush-" + e.key, image: e.image}, p); err != nil {
+				fmt.Fprintf(p.stderr, "hush: warning: --cache-to %s: %v\n", reference.FamiliarString(repo), err)
+				break
+			}
+			pushed++
+		}
+		fmt.Fprintf(p.stderr, "hush: cache: %d entries exported to %s\n", pushed, reference.FamiliarString(repo))
+	}
+}
+
+// nameEntry names image id as the cache entry for key. An image that
+// held the name before and is left with none is removed: no stray images.
+func nameEntry(store storage.Store, id, key string, p *plan) {
+	name := stageCacheName(key)
+	old, err := store.Image(name)
+	if err == nil && old.ID == id {
+		return
+	}
+	if err := store.AddNames(id, []string{name}); err != nil {
+		fmt.Fprintf(p.stderr, "hush: warning: build cache: %v\n", err)
+		return
+	}
+	if old != nil {
+		if img, err := store.Image(old.ID); err == nil && len(img.Names) == 0 {
+			_, _ = store.DeleteImage(old.ID, true)
+		}
+	}
 }
 
 // pullStage copies REPO:hush-KEY into local storage; "" if it is not there.
@@ -87,25 +250,6 @@ func pullStage(ctx context.Context, store storage.Store, repo reference.Named, k
 		return ""
 	}
 	return img.ID
-}
-
-// export runs after the guard passed the image and it was published: the
-// image becomes the cache entry for its key, locally and in every
-// --cache-to repository.
-func (s *stageCache) export(ctx context.Context, store storage.Store, final string, c *registryCache, p *plan) {
-	if s.key == "" {
-		return
-	}
-	if err := store.AddNames(final, []string{stageCacheName(s.key)}); err != nil {
-		fmt.Fprintf(p.stderr, "hush: warning: build cache: %v\n", err)
-	}
-	for _, repo := range c.toRefs {
-		if err := pushEntry(ctx, store, repo, cacheEntry{key: "hush-" + s.key, image: final}, p); err != nil {
-			fmt.Fprintf(p.stderr, "hush: warning: --cache-to %s: %v\n", reference.FamiliarString(repo), err)
-			continue
-		}
-		fmt.Fprintf(p.stderr, "hush: cache: the build exported to %s\n", reference.FamiliarString(repo))
-	}
 }
 
 // pullBase pulls a base image the key needs and local storage lacks, as the

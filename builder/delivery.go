@@ -53,8 +53,8 @@ func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*d
 // place writes each value to <dir>/secrets/<n>, 0400, and fills specs.
 // dir is the build's tmpfs directory; it goes when the build ends.
 func (d *delivery) place(dir string) error {
-	if len(d.loaded) == 0 {
-		return nil
+	if len(d.loaded) == 0 || d.specs != nil {
+		return nil // none, or placed for an earlier stage of this build
 	}
 	sdir := filepath.Join(dir, "secrets")
 	if err := os.Mkdir(sdir, 0o700); err != nil {

@@ -87,11 +87,23 @@ func takeSnapshot(store storage.Store) (snapshot, error) {
 	}
 	for _, i := range images {
 		s.images[i.ID] = true
-		if len(i.Names) > 0 && i.TopLayer != "" {
+		if namedBase(i.Names) && i.TopLayer != "" {
 			s.namedTops[i.TopLayer] = true
 		}
 	}
 	return s, nil
+}
+
+// namedBase says whether an image's names make it a base a FROM can name:
+// a stage cache entry is not one (FROM names its image by id, and the
+// guard must read the layers it holds above its own base).
+func namedBase(names []string) bool {
+	for _, n := range names {
+		if !strings.HasPrefix(n, "localhost/hush-build-cache:") {
+			return true
+		}
+	}
+	return false
 }
 
 // guard scans the config and every non-base layer of the final image and of
@@ -114,7 +126,7 @@ func guard(ctx context.Context, store storage.Store, before snapshot, final stri
 	// passed).
 	bases := maps.Clone(before.namedTops)
 	for _, img := range all {
-		if img.ID != final && len(img.Names) > 0 && img.TopLayer != "" && !before.layers[img.TopLayer] {
+		if img.ID != final && namedBase(img.Names) && img.TopLayer != "" && !before.layers[img.TopLayer] {
 			bases[img.TopLayer] = true
 		}
 	}

@@ -1,0 +1,231 @@
+package tests
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// storeImages reads a store's image records as root: the ids of images
+// with no name, and the stage cache's names.
+func storeImages(t *testing.T, root string) (unnamed, entries []string) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(root, "*-images", "images.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var imgs []struct {
+			ID    string   `json:"id"`
+			Names []string `json:"names"`
+		}
+		if err := json.Unmarshal(b, &imgs); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, i := range imgs {
+			if len(i.Names) == 0 {
+				unnamed = append(unnamed, i.ID)
+			}
+			for _, n := range i.Names {
+				if strings.HasPrefix(n, "localhost/hush-build-cache:") {
+					entries = append(entries, n)
+				}
+			}
+		}
+	}
+	sort.Strings(entries)
+	return unnamed, entries
+}
+
+// assertNoStray fails if a store holds an image with no name: every stage
+// image a build made is a cache entry, the final image, or gone.
+func assertNoStray(t *testing.T, root, when string) {
+	t.Helper()
+	if unnamed, _ := storeImages(t, root); len(unnamed) > 0 {
+		t.Errorf("%s: %d unnamed images left in the store: %v", when, len(unnamed), unnamed)
+	}
+}
+
+// TestStageCachePerStage: each stage is its own cache entry. An unchanged
+// rebuild makes the same image without running anything; a change to a
+// file only one stage copies reruns that stage and those built from it,
+// while the independent stage is a hit; a file .dockerignore excludes
+// changes nothing. No build leaves an unnamed image.
+func TestStageCachePerStage(t *testing.T) {
+	c := newCanary(t)
+	store := freshStore(t)
+	root := store[1]
+	ctx := tempDir(t)
+	writeFiles(t, ctx, map[string]string{"Dockerfile": cacheDockerfile, "deps.txt": "deps v1\n", "app.txt": "app v1\n",
+		".dockerignore": "ignored.txt\n", "ignored.txt": "v1\n"})
+	secret := secretFile(t, "token", c.value)
+	run := func() cacheRun { t.Helper(); return stageCacheBuild(t, c, secret, store, ctx, "--stage-cache") }
+
+	a := run()
+	if strings.Join(a.ran, ",") != "deps,app,final" || a.hits != 0 {
+		t.Fatalf("first build ran %v with %d hits, want every stage run and no hit", a.ran, a.hits)
+	}
+	assertNoStray(t, root, "first build")
+	if _, entries := storeImages(t, root); len(entries) != 3 {
+		t.Errorf("first build left cache entries %v, want one per stage (3)", entries)
+	}
+	if again := run(); len(again.ran) != 0 || again.hits != 1 || again.id != a.id {
+		t.Errorf("unchanged rebuild: ran %v, %d hits, image %s; want nothing run, the whole image a hit, %s", again.ran, again.hits, again.id, a.id)
+	}
+	writeFiles(t, ctx, map[string]string{"ignored.txt": "v2\n"})
+	if ign := run(); len(ign.ran) != 0 || ign.id != a.id {
+		t.Errorf("a file .dockerignore excludes changed: ran %v, image %s; want nothing run, %s", ign.ran, ign.id, a.id)
+	}
+	writeFiles(t, ctx, map[string]string{"deps.txt": "deps v2\n"})
+	d := run()
+	if strings.Join(d.ran, ",") != "deps,final" || d.hits != 1 || d.id == a.id {
+		t.Errorf("deps.txt changed: ran %v, %d hits, image %s; want deps and final run, app a hit, a new image", d.ran, d.hits, d.id)
+	}
+	assertNoStray(t, root, "after the rebuilds")
+}
+
+// TestStageCacheBaseArg: `FROM $BASE` is keyed by the image BASE names;
+// another BASE misses.
+func TestStageCacheBaseArg(t *testing.T) {
+	store := freshStore(t)
+	other := tempDir(t)
+	writeFiles(t, other, map[string]string{"Dockerfile": "FROM localhost/busybox\nRUN echo other > /other\n"})
+	mustBuild(t, nil, call{args: append(append([]string{"build"}, store...), "--no-cache", "-t", "localhost/base2", other)})
+	ctx := tempDir(t)
+	writeFiles(t, ctx, map[string]string{"Dockerfile": "ARG BASE=localhost/nothing\nFROM $BASE AS b\nRUN echo RUNNING-b && echo b > /b\nFROM b\nRUN echo RUNNING-final && echo f > /f\n"})
+	run := func(base string) cacheRun {
+		t.Helper()
+		args := append(append([]string{"build"}, store...), "--progress", "json", "--stage-cache", "--build-arg", "BASE="+base, ctx)
+		id, stderr := mustBuild(t, nil, call{args: args})
+		if strings.Contains(stderr, "not cached") {
+			t.Errorf("BASE=%s: a stage was not cached:\n%s", base, stderr)
+		}
+		return parseCacheRun(t, id, stderr)
+	}
+	a := run("localhost/busybox")
+	if strings.Join(a.ran, ",") != "b,final" {
+		t.Fatalf("first build ran %v, want b,final", a.ran)
+	}
+	if again := run("localhost/busybox"); len(again.ran) != 0 || again.hits != 1 || again.id != a.id {
+		t.Errorf("same BASE: ran %v, %d hits, image %s; want a hit on %s", again.ran, again.hits, again.id, a.id)
+	}
+	if b := run("localhost/base2"); strings.Join(b.ran, ",") != "b,final" || b.hits != 0 {
+		t.Errorf("another BASE: ran %v with %d hits, want b,final run", b.ran, b.hits)
+	}
+}
+
+// TestStageCacheRegistryModes: --cache-to mode=max exports every stage,
+// mode=min the final one. A fresh store with either hits the whole image;
+// after a change to app.txt, mode=max still gives deps, mode=min nothing.
+// No cache entry, in the registry or in local storage, holds the secret a
+// RUN step used.
+func TestStageCacheRegistryModes(t *testing.T) {
+	c := newCanary(t)
+	addr := startRegistry(t)
+	maxRepo, minRepo := addr+"/team/stage-max", addr+"/team/stage-min"
+	ctx := tempDir(t)
+	writeFiles(t, ctx, map[string]string{"Dockerfile": cacheDockerfile, "deps.txt": "deps v1\n", "app.txt": "app v1\n"})
+	secret := secretFile(t, "token", c.value)
+	storeA := freshStore(t)
+	a := stageCacheBuild(t, c, secret, storeA, ctx, "--cache-to", "type=registry,ref="+maxRepo+",mode=max",
+		"--cache-to", "type=registry,ref="+minRepo+",mode=min")
+	if len(a.ran) != 3 {
+		t.Fatalf("first build ran %v, want every stage", a.ran)
+	}
+	if n := len(registryTags(t, addr, "team/stage-max")); n != 3 {
+		t.Errorf("mode=max exported %d entries, want 3 (one per stage)", n)
+	}
+	if n := len(registryTags(t, addr, "team/stage-min")); n != 1 {
+		t.Errorf("mode=min exported %d entries, want 1 (the final stage)", n)
+	}
+	for _, repo := range []string{maxRepo, minRepo} {
+		r := stageCacheBuild(t, c, secret, freshStore(t), ctx, "--cache-from", "type=registry,ref="+repo)
+		if len(r.ran) != 0 || r.hits != 1 || r.id != a.id {
+			t.Errorf("fresh store, --cache-from %s: ran %v, %d hits, image %s; want nothing run, %s", repo, r.ran, r.hits, r.id, a.id)
+		}
+	}
+	writeFiles(t, ctx, map[string]string{"app.txt": "app v2\n"})
+	if r := stageCacheBuild(t, c, secret, freshStore(t), ctx, "--cache-from", maxRepo); strings.Join(r.ran, ",") != "app,final" || r.hits != 1 {
+		t.Errorf("app.txt changed, fresh store, mode=max cache: ran %v, %d hits; want app,final run and deps a hit", r.ran, r.hits)
+	}
+	if r := stageCacheBuild(t, c, secret, freshStore(t), ctx, "--cache-from", minRepo); strings.Join(r.ran, ",") != "deps,app,final" {
+		t.Errorf("app.txt changed, fresh store, mode=min cache: ran %v; want every stage run", r.ran)
+	}
+
+	layout := filepath.Join(tempDir(t), "cache")
+	for _, repo := range []string{"team/stage-max", "team/stage-min"} {
+		for _, tag := range registryTags(t, addr, repo) {
+			if _, err := skopeo(t, false, "copy", "-q", "--src-tls-verify=false", "docker://"+addr+"/"+repo+":"+tag, "oci:"+layout+":"+repo+"-"+tag); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Read as the store's owner, into a directory it owns.
+	local := filepath.Join(tempDir(t), "local")
+	_, entries := storeImages(t, storeA[1])
+	for _, name := range entries {
+		if _, err := skopeo(t, true, "copy", "-q", storeRef(storeA[1], storeA[3], name), "oci:"+local+":"+strings.TrimPrefix(name, "localhost/hush-build-cache:")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(entries) != 3 {
+		t.Errorf("local cache entries %v, want 3", entries)
+	}
+	for _, dir := range []string{layout, local} {
+		for _, leak := range findLeaks(t, dir, c) {
+			t.Errorf("LEAK in a cache entry: %s", leak)
+		}
+	}
+}
+
+// TestStageCacheGuard: a build the guard refuses leaves no cache name, no
+// unnamed image and no registry entry; and a stage taken from the cache
+// is scanned again with this build's secrets: a value that was no secret
+// when the stage was cached is refused once it is one.
+func TestStageCacheGuard(t *testing.T) {
+	c := newCanary(t)
+	addr := startRegistry(t)
+	store := freshStore(t)
+	root := store[1]
+	ctx := tempDir(t)
+	writeFiles(t, ctx, map[string]string{"Dockerfile": "FROM localhost/busybox AS leak\nRUN --mount=type=secret,id=s cp /run/secrets/s /leak && echo clean > /clean\n" +
+		"FROM localhost/busybox\nCOPY --from=leak /clean /clean\nRUN echo RUNNING-final\n"})
+	args := append(append([]string{"build"}, store...), "--stage-cache", "--tls-verify=false", "--cache-to", addr+"/leaky",
+		"--secret", "id=s,src="+secretFile(t, "token", c.value), ctx)
+	if r := runHush(t, c, call{args: args}); r.code != 3 {
+		t.Fatalf("leaky stage: exit %d, want 3 (guard)\n%s", r.code, c.mask(r.stderr))
+	}
+	if _, entries := storeImages(t, root); len(entries) != 0 {
+		t.Errorf("a refused build named cache entries %v", entries)
+	}
+	assertNoStray(t, root, "refused build")
+	if tags := registryTags(t, addr, "leaky"); len(tags) != 0 {
+		t.Errorf("a refused build exported %v", tags)
+	}
+
+	// deps holds token.txt; the final image only deps.out.
+	later := newCanary(t)
+	ctx2 := tempDir(t)
+	writeFiles(t, ctx2, map[string]string{"Dockerfile": cacheDockerfile, "deps.txt": "deps\n", "app.txt": "app v1\n",
+		"token.txt": later.value})
+	df := strings.Replace(cacheDockerfile, "COPY deps.txt /deps.txt\n", "COPY deps.txt token.txt /\n", 1)
+	writeFiles(t, ctx2, map[string]string{"Dockerfile": df})
+	first := stageCacheBuild(t, c, secretFile(t, "token", c.value), store, ctx2, "--stage-cache")
+	if len(first.ran) != 3 {
+		t.Fatalf("first build ran %v, want every stage", first.ran)
+	}
+	writeFiles(t, ctx2, map[string]string{"app.txt": "app v2\n"})
+	r := runHush(t, nil, call{args: append(append([]string{"build"}, store...), "--stage-cache", "--progress", "json",
+		"--secret", "id=s,src="+secretFile(t, "token", later.value), ctx2)})
+	if r.code != 3 {
+		t.Fatalf("reused deps holds the new secret: exit %d, want 3 (the guard scans a reused stage with this build's secrets)\n%s", r.code, later.mask(r.stderr))
+	}
+	if !strings.Contains(r.stderr, "Using cache") {
+		t.Errorf("deps was not taken from the cache, so the test proves nothing:\n%s", later.mask(r.stderr))
+	}
+	assertNoStray(t, root, "refused build with a reused stage")
+}
