@@ -19,10 +19,16 @@ var commonness = func() (t [256]uint8) {
 	}
 	set("abcdefghijklmnopqrstuvwxyz ", 4)
 	set("0123456789/.-_:=\"\n\t,", 3)
-	set("ABCDEFGHIJKLMNOPQRSTUVWXYZ()[]{}<>;'@+*", 2)
+	set("ABCDEFGHIJKLMNOPQRSTUVWXYZ()[]{}<>;'@+*%", 2)
+	set("!#$&?\\^`|~", 1)
 	t[0], t[0xff] = 4, 2
 	return t
 }()
+
+// wordBonus is added to a window of four lower-case letters, not all hex
+// digits: words repeat far more often than their letters' weights say
+// ("http", "pass"); a hex digest's "cafe" does not.
+const wordBonus = 4
 
 // maxAnchor bounds the offset of the run: a Stream keeps this many bytes
 // more of the previous Write, to verify a pattern from its start when the
@@ -39,6 +45,9 @@ func anchor(b []byte, st int) int {
 	}
 	cost := func(j int) uint64 {
 		w := int(commonness[b[j]]) + int(commonness[b[j+1]]) + int(commonness[b[j+2]]) + int(commonness[b[j+3]])
+		if word(b[j : j+4]) {
+			w += wordBonus
+		}
 		return 1 << w
 	}
 	var run uint64
@@ -53,4 +62,17 @@ func anchor(b []byte, st int) int {
 		}
 	}
 	return at
+}
+
+// word reports whether w is four lower-case letters, not all of them hex
+// digits.
+func word(w []byte) bool {
+	hex := true
+	for _, c := range w {
+		if c < 'a' || c > 'z' {
+			return false
+		}
+		hex = hex && c <= 'f'
+	}
+	return !hex
 }

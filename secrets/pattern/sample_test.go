@@ -86,3 +86,25 @@ func TestAnchorInStream(t *testing.T) {
 		t.Errorf("byte by byte: %v, want %v", got, want)
 	}
 }
+
+// TestAnchorAvoidsWords: a pattern that holds URL and key words elsewhere
+// is filtered by windows of its token, hex digits included, so a log full
+// of "https://" and "password" does not send every such word to the
+// exact lookup.
+func TestAnchorAvoidsWords(t *testing.T) {
+	for _, p := range []string{
+		"index-url+%3D+https%3A%2F%2Fci%3Abenchpass0700c57b5a1ceeaf7bc4%40pypi.internal%2Fsimple",
+		"[global]\nindex-url = https://ci:s3cr3t0700c57b5a1ceeaf7bc4@pypi.internal/simple",
+		"https://user:password@x9Q2zK7vB4mW1nR8Lp3Yt6Hs5@registry.example.com",
+	} {
+		for _, st := range []int{5, 12, 24} {
+			a := anchor([]byte(p), st)
+			run := p[a : a+st+q-1]
+			for _, w := range []string{"http", "ttps", "pass", "word", "inde", "url"} {
+				if strings.Contains(run, w) {
+					t.Errorf("stride %d: run %q of %q holds %q", st, run, p, w)
+				}
+			}
+		}
+	}
+}
