@@ -181,11 +181,13 @@ func BenchmarkScanCompressed(b *testing.B) {
 				zipLimit = 1 << 20
 			}
 			b.SetBytes(int64(len(data)))
+			start := cpuTime()
 			for range b.N {
 				if err := ScanFile(set, "f", bytes.NewReader(blob), func(Finding) {}); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, start, int64(len(data)))
 		})
 	}
 }
