@@ -150,6 +150,7 @@ type plan struct {
 	tmpDir     string // the process's tmpfs TMPDIR, for a build that carries secrets
 	stderr     io.Writer
 	cache      *registryCache // --cache-to/--cache-from (cache.go)
+	ids        *imageIDs      // the images the cache keys name, resolved once (cachepull.go)
 	isolation  Isolation      // as resolved: never auto
 	undo       []func()
 }
@@ -163,7 +164,7 @@ func (p *plan) cleanup() {
 // prepare validates everything that can be checked before touching storage,
 // so bad input fails fast and leaves nothing behind.
 func prepare(ctx context.Context, o Options) (_ *plan, err error) {
-	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage}
+	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage, ids: &imageIDs{}}
 	defer func() {
 		if err != nil {
 			p.cleanup()

@@ -7,9 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
-	is "go.podman.io/image/v5/storage"
 	"go.podman.io/storage"
 )
 
@@ -85,6 +83,9 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before snaps
 		// One buildah build: only the target stage is recorded
 		// (container isolation builds the stages itself; --annotation
 		// would make a stage reduced to FROM commit a new image).
+		if err := p.pullFor(ctx, store, nil); err != nil {
+			return "", err
+		}
 		id, err := p.run(ctx, store)
 		if err == nil && keys[target] != "" {
 			s.built[id] = keys[target]
@@ -226,56 +227,4 @@ func nameEntry(store storage.Store, id, key string, p *plan) {
 			_, _ = store.DeleteImage(old.ID, true)
 		}
 	}
-}
-
-// pullStage copies REPO:hush-KEY into local storage; "" if it is not there.
-func pullStage(ctx context.Context, store storage.Store, repo reference.Named, key string, p *plan) string {
-	tagged, err := reference.WithTag(repo, "hush-"+key)
-	if err != nil {
-		return ""
-	}
-	src, err := docker.NewReference(tagged)
-	if err != nil {
-		return ""
-	}
-	dest, err := is.Transport.ParseStoreReference(store, stageCacheName(key))
-	if err != nil {
-		return ""
-	}
-	if _, err := copyImage(ctx, dest, src, p); err != nil {
-		return ""
-	}
-	img, err := store.Image(stageCacheName(key))
-	if err != nil {
-		return ""
-	}
-	return img.ID
-}
-
-// pullBase pulls a base image the key needs and local storage lacks, as the
-// build would (pull if missing), so that a fresh runner can key its build.
-// Only a fully qualified name is pulled: a short one is resolved by
-// registries.conf in buildah, which the key cannot second-guess.
-func pullBase(ctx context.Context, store storage.Store, name string, p *plan) string {
-	first, _, ok := strings.Cut(name, "/")
-	if !ok || !(strings.ContainsAny(first, ".:") || first == "localhost") {
-		return ""
-	}
-	named, err := reference.ParseNormalizedNamed(name)
-	if err != nil {
-		return ""
-	}
-	named = reference.TagNameOnly(named)
-	src, err := docker.NewReference(named)
-	if err != nil {
-		return ""
-	}
-	dest, err := is.Transport.ParseStoreReference(store, named.String())
-	if err != nil {
-		return ""
-	}
-	if _, err := copyImage(ctx, dest, src, p); err != nil {
-		return ""
-	}
-	return localImage(store, named.String())
 }

@@ -65,18 +65,10 @@ func (s *stageCache) keyInputs(ctx context.Context, store storage.Store, p *plan
 		}
 		return nil, fmt.Errorf("secret %q not loaded", id)
 	}
-	resolved := map[string]string{}
-	in.image = func(name string) string {
-		if id, ok := resolved[name]; ok {
-			return id
-		}
-		id := p.resolveImage(ctx, store, name)
-		resolved[name] = id
-		return id
-	}
+	in.image = func(name string) (string, error) { return p.resolveImage(ctx, store, name) }
 	for name, v := range o.BuildContexts {
 		if ref, ok := strings.CutPrefix(v, "docker-image://"); ok {
-			in.contexts[name] = in.image(ref)
+			in.contexts[name], _ = in.image(ref)
 		} else if d, err := treeDigest(v); err == nil {
 			in.contexts[name] = d
 		}
@@ -85,18 +77,4 @@ func (s *stageCache) keyInputs(ctx context.Context, store storage.Store, p *plan
 		in.tree = t
 	}
 	return in
-}
-
-// resolveImage is the id of the image a name gives the build: in local
-// storage as buildah finds it, or pulled as the build would pull it; with
-// --pull, pulled first. "" when hush cannot tell (a short name that only
-// registries.conf resolves, or an image no registry gives).
-func (p *plan) resolveImage(ctx context.Context, store storage.Store, name string) string {
-	if p.cache.stage.o.Pull {
-		return pullBase(ctx, store, name, p)
-	}
-	if id := localImage(store, name); id != "" {
-		return id
-	}
-	return pullBase(ctx, store, name, p)
 }

@@ -25,8 +25,8 @@ type keyInputs struct {
 	implicit []string          // ids of secrets every RUN step gets (target=, arg=)
 	rotate   map[string]bool   // ids of rotate=true secrets
 	derive   func(id string) ([]byte, error)
-	image    func(name string) string // an image reference -> its id; "" unknown
-	contexts map[string]string        // named build context -> digest or image id; "" unknown
+	image    func(name string) (string, error) // an image reference -> its id (cachepull.go)
+	contexts map[string]string                 // named build context -> digest or image id; "" unknown
 	tree     *contextTree
 }
 
@@ -85,9 +85,9 @@ func stageKey(p *dfPlan, in keyInputs, header string, i int, keys, why []string)
 		case r.image == "scratch" || r.image == "":
 			field("image", r.image)
 		default:
-			id := in.image(r.image)
-			if id == "" {
-				return "", "image " + r.image + " is not in local storage"
+			id, err := in.image(r.image)
+			if err != nil {
+				return "", err.Error()
 			}
 			field("image", r.image+" "+id)
 		}

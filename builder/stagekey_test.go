@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,7 +65,7 @@ func (w keyWorld) keys(t *testing.T) []string {
 	}
 	in := keyInputs{global: []byte("{}"), final: []byte(w.labels), args: w.args,
 		secrets: map[string]string{"npm": w.secret}, tree: tree,
-		image: func(name string) string { return w.images[name] }}
+		image: func(name string) (string, error) { return w.images[name], nil }}
 	keys, why := stageKeys(plan, in)
 	for i, k := range keys {
 		if k == "" {
@@ -128,11 +129,11 @@ func TestStageKeysUncached(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys, why := stageKeys(plan, keyInputs{image: func(n string) string {
+		keys, why := stageKeys(plan, keyInputs{image: func(n string) (string, error) {
 			if n == "example.com/base:1" {
-				return "b1"
+				return "b1", nil
 			}
-			return ""
+			return "", fmt.Errorf("image %s is not in local storage", n)
 		}})
 		last := len(keys) - 1
 		if keys[last] != "" || !strings.Contains(why[last], tt.why) {

@@ -18,6 +18,9 @@ import (
 // the last stage gets (labels, annotations), so its image is the one a
 // whole build makes for it.
 func (p *plan) runStage(ctx context.Context, store storage.Store, plan *dfPlan, done map[int]string, i int) (string, error) {
+	if err := p.pullFor(ctx, store, p.stageImages(plan, i, p.cache.stage.o.BuildContexts)); err != nil {
+		return "", err
+	}
 	if len(done) == 0 && i == len(plan.stages)-1 {
 		return p.run(ctx, store)
 	}

@@ -162,8 +162,9 @@ func TestSecretRotation(t *testing.T) {
 }
 
 // TestStageCacheFreshRunner: an empty store (a new CI runner) with
-// --cache-from pulls the base the key needs, then the build from the
-// registry cache, running nothing.
+// --cache-from resolves the base the key needs at the registry (its
+// manifest, not its layers), then pulls the build from the registry cache,
+// running nothing and pulling no base.
 func TestStageCacheFreshRunner(t *testing.T) {
 	addr := startRegistry(t)
 	base := addr + "/base/busybox:1"
@@ -188,5 +189,10 @@ func TestStageCacheFreshRunner(t *testing.T) {
 	b := run(empty, "--cache-from", repo)
 	if len(b.ran) != 0 || b.hits != 1 || b.id != a.id {
 		t.Errorf("empty store with --cache-from: ran %v, %d hits, image %s; want nothing run, 1 hit, %s", b.ran, b.hits, b.id, a.id)
+	}
+	for _, n := range imageNames(t, empty[1]) {
+		if strings.Contains(n, "base/busybox") {
+			t.Errorf("the fresh runner pulled the base (%s) though the build was a cache hit", n)
+		}
 	}
 }
