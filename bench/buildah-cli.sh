@@ -9,9 +9,11 @@ bin="$cache/buildah-$ver"
 if [ ! -x "$bin" ]; then
   mkdir -p "$cache"
   # A throwaway module with hush's requirements (go install pkg@version
-  # would ask the proxy for a version list, which it refuses).
+  # would ask the proxy for a version list, which it refuses), without
+  # hush's replaces of local copies (third_party/): the anchor is buildah
+  # as its own module builds it.
   tmp=$(mktemp -d)
-  sed 's|^module .*|module buildahbench|' "$here/go.mod" > "$tmp/go.mod"
+  sed -e 's|^module .*|module buildahbench|' -e '/^replace .* => \.\//d' "$here/go.mod" > "$tmp/go.mod"
   cp "$here/go.sum" "$tmp/go.sum"
   (cd "$tmp" && GOFLAGS="-mod=mod -tags=containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper" \
      go build -o buildah go.podman.io/buildah/cmd/buildah) >&2
