@@ -8,6 +8,8 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -265,5 +267,36 @@ func BenchmarkScanFatJar(b *testing.B) {
 			}
 			reportCPU(b, start, int64(len(blob)))
 		})
+	}
+}
+
+// TestRealWriters: zips as Python's zipfile (to a pipe) and the JDK's jar
+// tool write them (testdata/zip/make.sh), held in memory and walked by
+// their local headers: every member's secret is found in its member.
+func TestRealWriters(t *testing.T) {
+	defer func(z int64) { zipLimit = z }(zipLimit)
+	set := pattern.NewSet(New("npm", []byte("npm_pipeZipFake0123456789abcdef")), New("zip64", []byte("pipeZip64Fake987654321")),
+		New("nested", []byte("jdkNestedFake0123456789")), New("outer", []byte("jdkOuterFake987654321")))
+	want := map[string][]string{
+		"python-pipe.zip": {"f!lib/inner.jar!in/.npmrc npm", "f!app.properties zip64"},
+		"jdk-fat.jar":     {"f!BOOT-INF/lib/dep.jar!app.properties nested", "f!BOOT-INF/classes/application.properties outer"},
+	}
+	for file, ws := range want {
+		data, err := os.ReadFile(filepath.Join("testdata", "zip", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, limit := range []int64{MaxZipBuffer, 1 << 10} {
+			zipLimit = limit
+			var got []string
+			if err := ScanFile(set, "f", bytes.NewReader(data), func(f Finding) { got = append(got, f.Path+" "+f.SecretID) }); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range ws {
+				if !slices.Contains(got, w) {
+					t.Errorf("%s, zip buffer %d: no %q in %q", file, limit, w, got)
+				}
+			}
+		}
 	}
 }
