@@ -38,10 +38,13 @@ type registryCache struct {
 
 type cacheEntry struct{ key, image string }
 
-// applyCache sets up o's registry cache on buildah's options.
+// applyCache sets up o's registry cache on buildah's options, and the
+// default mode's stage cache, which is on unless --no-cache (with
+// --cache-to it still records, reusing nothing).
 func (p *plan) applyCache(opts Options) error {
 	o := opts.DockerOptions
-	if len(o.CacheTo) == 0 && len(o.CacheFrom) == 0 && !(o.StageCache && !p.opts.Layers) {
+	stages := !p.opts.Layers && (!opts.NoCache || len(o.CacheTo) > 0)
+	if len(o.CacheTo) == 0 && len(o.CacheFrom) == 0 && !stages {
 		return nil
 	}
 	c := &registryCache{to: o.CacheTo}
@@ -65,8 +68,10 @@ func (p *plan) applyCache(opts Options) error {
 		c.toRefs = append(c.toRefs, n)
 	}
 	if !p.opts.Layers {
-		p.applyStageCache(c, opts)
-		p.cache = c
+		if stages {
+			p.applyStageCache(c, opts)
+			p.cache = c
+		}
 		return nil
 	}
 	p.opts.CacheFrom = c.from

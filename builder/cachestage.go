@@ -64,6 +64,7 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before snaps
 	}
 	keys, why := stageKeys(plan, s.keyInputs(ctx, store, p))
 	target := len(plan.stages) - 1
+	s.filter(plan)
 	need := plan.needs(target)
 	s.final = keys[target]
 	if id := s.lookup(ctx, store, plan.stages[target], keys[target], p); id != "" {
@@ -122,7 +123,7 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before snaps
 // lookup finds stage st's image by its key: in local storage, or pulled
 // from a --cache-from repository. "" when it must be built.
 func (s *stageCache) lookup(ctx context.Context, store storage.Store, st dfStage, key string, p *plan) string {
-	if key == "" || !s.reuse || s.noReuse[st.name] || s.noReuse[strconv.Itoa(st.index)] {
+	if key == "" || !s.reuse || s.noReuse[st.name] {
 		return ""
 	}
 	if img, err := store.Image(stageCacheName(key)); err == nil {
@@ -137,6 +138,21 @@ func (s *stageCache) lookup(ctx context.Context, store storage.Store, st dfStage
 		}
 	}
 	return ""
+}
+
+// filter extends --no-cache-filter to the stages built from a filtered
+// one (it runs again, so what it makes is new to them), noted by name.
+func (s *stageCache) filter(plan *dfPlan) {
+	if len(s.noReuse) == 0 {
+		return
+	}
+	for _, st := range plan.stages {
+		for _, j := range plan.needs(st.index) {
+			if d := plan.stages[j]; s.noReuse[d.name] || s.noReuse[strconv.Itoa(d.index)] {
+				s.noReuse[st.name] = true
+			}
+		}
+	}
 }
 
 func (s *stageCache) use(key, id string, reused bool) {

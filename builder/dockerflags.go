@@ -35,9 +35,8 @@ type DockerOptions struct {
 	// --cache-from type=registry,ref=REF.
 	CacheTo   []CacheExport
 	CacheFrom []string
-	// StageCache, in the default mode (one layer per stage), reuses the
-	// image of an earlier build whose inputs are all unchanged
-	// (cachestage.go). Implied by CacheTo and CacheFrom there.
+	// StageCache is accepted for compatibility: the default mode's stage
+	// cache (cachestage.go) is on unless NoCache.
 	StageCache bool
 	// Load puts the image into the local Docker daemon under every tag
 	// (load.go), as docker's --load. Needs at least one tag.

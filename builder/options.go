@@ -35,7 +35,9 @@ type Options struct {
 	Target string
 	// Labels are key=value labels set on the image.
 	Labels []string
-	// NoCache ignores cached layers (only meaningful with Layers).
+	// NoCache builds every step: with Layers, buildah's layer cache is not
+	// used; in the default mode, the stage cache (cachestage.go) neither
+	// reuses nor, without CacheTo, records stages.
 	NoCache bool
 	// Pull always pulls base images. Default: pull only if missing.
 	Pull bool

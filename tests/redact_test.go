@@ -27,7 +27,9 @@ func redactBuild(t *testing.T, extra ...string) result {
 	sshKey(t, c, key)
 	ctx := tempDir(t)
 	writeFiles(t, ctx, map[string]string{"Dockerfile": redactDockerfile})
-	args := append([]string{"-t", tagFor(t, ""), "--secret", "id=tok,env=HUSH_E2E_TOKEN", "--secret", "id=key,src=" + key}, extra...)
+	// --no-cache: the steps must run (and print) every time; an earlier
+	// build of the same inputs would be a stage cache hit.
+	args := append([]string{"--no-cache", "-t", tagFor(t, ""), "--secret", "id=tok,env=HUSH_E2E_TOKEN", "--secret", "id=key,src=" + key}, extra...)
 	r := runHush(t, c, call{args: build(append(args, ctx)...), env: []string{"HUSH_E2E_TOKEN=" + c.value}})
 	if r.code != 0 {
 		t.Fatalf("exit code = %d, want 0\nstderr:\n%s", r.code, r.stderr)

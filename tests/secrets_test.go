@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,7 +37,14 @@ func buildIn(t *testing.T, c *canary, b contextBuild) (string, string, string) {
 	if tag == "" {
 		tag = tagFor(t, "")
 	}
-	args := build(append(append([]string{"-t", tag}, b.flags...), ctx)...)
+	// --no-cache in the default mode: the steps deliver and check the
+	// secrets, so they must run; the same inputs built earlier would be a
+	// stage cache hit. (--layers tests of buildah's cache keep it.)
+	flags := append([]string{"-t", tag}, b.flags...)
+	if !slices.Contains(b.flags, "--layers") {
+		flags = append([]string{"--no-cache"}, flags...)
+	}
+	args := build(append(flags, ctx)...)
 	id, stderr := mustBuild(t, c, call{args: args, env: b.env, dir: b.dir})
 	return tag, id, stderr
 }

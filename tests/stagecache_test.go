@@ -85,7 +85,15 @@ func TestStageCachePerStage(t *testing.T) {
 	if strings.Join(d.ran, ",") != "deps,final" || d.hits != 1 || d.id == a.id {
 		t.Errorf("deps.txt changed: ran %v, %d hits, image %s; want deps and final run, app a hit, a new image", d.ran, d.hits, d.id)
 	}
+	f := stageCacheBuild(t, c, secret, store, ctx, "--no-cache-filter", "app")
+	if strings.Join(f.ran, ",") != "app,final" || f.hits != 1 {
+		t.Errorf("--no-cache-filter app: ran %v, %d hits; want app and final (built from it) run, deps a hit", f.ran, f.hits)
+	}
 	assertNoStray(t, root, "after the rebuilds")
+	n := stageCacheBuild(t, c, secret, store, ctx, "--no-cache", "-t", tagFor(t, "nocache"))
+	if strings.Join(n.ran, ",") != "deps,app,final" || n.hits != 0 {
+		t.Errorf("--no-cache: ran %v, %d hits; want every stage run, no hit", n.ran, n.hits)
+	}
 }
 
 // TestStageCacheBaseArg: `FROM $BASE` is keyed by the image BASE names;

@@ -26,7 +26,8 @@ func TestContextArchiveOnStdin(t *testing.T) {
 			tag := tagFor(t, "")
 			before := leftContexts(t)
 			id, stderr := mustBuild(t, c, call{
-				args:  build("-t", tag, "-f", "build/app.Dockerfile", "--secret", "id=s,env=HUSH_E2E_TOKEN", "-"),
+				// --no-cache: each archive's build must run its steps.
+				args:  build("--no-cache", "-t", tag, "-f", "build/app.Dockerfile", "--secret", "id=s,env=HUSH_E2E_TOKEN", "-"),
 				env:   []string{"HUSH_E2E_TOKEN=" + c.value},
 				stdin: string(archive),
 			})
@@ -58,7 +59,7 @@ func TestDockerfileFromStdinWithContext(t *testing.T) {
 	writeFiles(t, ctx, map[string]string{"payload.txt": "from the directory\n"})
 	tag := tagFor(t, "")
 	id, _ := mustBuild(t, c, call{
-		args:  build("-t", tag, "-f", "-", "--secret", "id=s,env=HUSH_E2E_TOKEN", ctx),
+		args:  build("--no-cache", "-t", tag, "-f", "-", "--secret", "id=s,env=HUSH_E2E_TOKEN", ctx),
 		env:   []string{"HUSH_E2E_TOKEN=" + c.value},
 		stdin: "FROM localhost/busybox\n" + printSum + "\nCOPY payload.txt /payload.txt\n",
 	})

@@ -51,7 +51,7 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.StringArrayVar(&o.buildArgs, "build-arg", nil, "ARG value as KEY=VALUE, or KEY to take it from the environment (repeatable)")
 	f.StringVar(&o.target, "target", "", "stage to build (default: the last)")
 	f.StringArrayVar(&o.labels, "label", nil, "label KEY=VALUE (repeatable)")
-	f.BoolVar(&o.noCache, "no-cache", false, "do not use cached layers")
+	f.BoolVar(&o.noCache, "no-cache", false, "run every step: no cached layer (--layers) or stage (default mode) is used")
 	f.Var(pullFlag{&o.pull}, "pull", "always pull base images (default: only if missing); podman's --pull=always|missing|newer also work")
 	f.Lookup("pull").NoOptDefVal = "true"
 	f.StringVar(&o.platform, "platform", "", "target platform os/arch (only the host's)")

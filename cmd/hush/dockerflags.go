@@ -28,7 +28,7 @@ func (d *dockerFlags) register(cmd *cobra.Command) {
 	f.StringArrayVar(&d.noCacheFilter, "no-cache-filter", nil, "stage not to take from a cache (repeatable; with --layers, no stage is)")
 	f.StringArrayVar(&d.cacheTo, "cache-to", nil, "registry cache to export (with --layers): type=registry,ref=REPO[,mode=min|max] or REPO (repeatable)")
 	f.StringArrayVar(&d.cacheFrom, "cache-from", nil, "registry cache to use (with --layers): type=registry,ref=REPO or REPO (repeatable)")
-	f.BoolVar(&d.stageCache, "stage-cache", false, "default mode: reuse the image an earlier build made for each stage whose inputs are unchanged (implied by --cache-from/--cache-to)")
+	f.BoolVar(&d.stageCache, "stage-cache", false, "default mode: reuse each stage whose inputs are unchanged (the default now; --no-cache turns it off)")
 	f.BoolVar(&d.load, "load", false, "also put the image into the local Docker daemon ($DOCKER_HOST), as -o type=docker without dest")
 	f.StringVar(&d.provenance, "provenance", "", "only false is accepted: hush writes no attestations")
 	f.StringVar(&d.sbom, "sbom", "", "only false is accepted: hush writes no attestations")
