@@ -34,12 +34,13 @@ type stageCache struct {
 	entries []cacheEntry // key -> image of each stage this build used
 	final   string       // the target stage's key
 	before  map[string]bool
+	pulled  map[string]string // id -> key of the entries pulled from --cache-from
 }
 
 func stageCacheName(key string) string { return "localhost/hush-build-cache:" + key }
 
 func (p *plan) applyStageCache(c *registryCache, o Options) {
-	s := &stageCache{o: o, reuse: !o.NoCache, noReuse: map[string]bool{}, built: map[string]string{}, reused: map[string]bool{}}
+	s := &stageCache{o: o, reuse: !o.NoCache, noReuse: map[string]bool{}, built: map[string]string{}, reused: map[string]bool{}, pulled: map[string]string{}}
 	for _, n := range o.NoCacheFilter {
 		s.noReuse[n] = true
 	}
@@ -107,6 +108,7 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before snaps
 		id, err := p.runStage(ctx, store, plan, done, i)
 		if err != nil {
 			s.discard(store, func(string, string) bool { return true })
+			s.unpull(store)
 			return "", err
 		}
 		done[i] = id
@@ -132,6 +134,7 @@ func (s *stageCache) lookup(ctx context.Context, store storage.Store, st dfStage
 	}
 	for _, repo := range p.cache.from {
 		if id := pullStage(ctx, store, repo, key, p); id != "" {
+			s.pulled[id] = key
 			fmt.Fprintf(p.opts.Out, "--> Cache pulled from remote %s:hush-%s\n", reference.FamiliarString(repo), key)
 			fmt.Fprintf(p.opts.Out, "--> Using cache %s (hush: stage %s: its inputs are unchanged)\n", id, st.name)
 			return id
@@ -185,6 +188,22 @@ func (c *registryCache) discard(store storage.Store, keep string) {
 		return
 	}
 	c.stage.discard(store, func(id, key string) bool { return id != keep })
+	c.stage.unpull(store)
+}
+
+// unpull takes back the names of the entries pulled for a build that
+// did not pass (the pull named them), and removes those left unnamed: a
+// refused or failed build names nothing.
+func (s *stageCache) unpull(store storage.Store) {
+	for id, key := range s.pulled {
+		if s.before[id] {
+			continue
+		}
+		_ = store.RemoveNames(id, []string{stageCacheName(key)})
+		if img, err := store.Image(id); err == nil && len(img.Names) == 0 {
+			_, _ = store.DeleteImage(id, true)
+		}
+	}
 }
 
 func (s *stageCache) discard(store storage.Store, doomed func(id, key string) bool) {

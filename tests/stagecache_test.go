@@ -222,7 +222,7 @@ func TestStageCacheGuard(t *testing.T) {
 		"token.txt": later.value})
 	df := strings.Replace(cacheDockerfile, "COPY deps.txt /deps.txt\n", "COPY deps.txt token.txt /\n", 1)
 	writeFiles(t, ctx2, map[string]string{"Dockerfile": df})
-	first := stageCacheBuild(t, c, secretFile(t, "token", c.value), store, ctx2, "--stage-cache")
+	first := stageCacheBuild(t, c, secretFile(t, "token", c.value), store, ctx2, "--cache-to", "type=registry,ref="+addr+"/guarded,mode=max")
 	if len(first.ran) != 3 {
 		t.Fatalf("first build ran %v, want every stage", first.ran)
 	}
@@ -236,4 +236,36 @@ func TestStageCacheGuard(t *testing.T) {
 		t.Errorf("deps was not taken from the cache, so the test proves nothing:\n%s", later.mask(r.stderr))
 	}
 	assertNoStray(t, root, "refused build with a reused stage")
+
+	// The same from the registry: the pulled entry is scanned, the build
+	// refused, and the entry the pull named loses its name.
+	fresh := freshStore(t)
+	r = runHush(t, nil, call{args: append(append([]string{"build"}, fresh...), "--tls-verify=false", "--progress", "json",
+		"--cache-from", addr+"/guarded", "--secret", "id=s,src="+secretFile(t, "token", later.value), ctx2)})
+	if r.code != 3 {
+		t.Fatalf("pulled deps holds the new secret: exit %d, want 3\n%s", r.code, later.mask(r.stderr))
+	}
+	if !strings.Contains(r.stderr, "Cache pulled from remote") {
+		t.Errorf("deps was not pulled from the registry cache, so the test proves nothing:\n%s", later.mask(r.stderr))
+	}
+	if _, entries := storeImages(t, fresh[1]); len(entries) != 0 {
+		t.Errorf("a refused build left pulled cache entries named: %v", entries)
+	}
+	assertNoStray(t, fresh[1], "refused build with a pulled stage")
+
+	// A clean pulled entry, in a build refused for its final stage, is
+	// not left named either.
+	ctx3 := tempDir(t)
+	writeFiles(t, ctx3, map[string]string{"deps.txt": "deps\n", "app.txt": "app v1\n", "token.txt": later.value,
+		"Dockerfile": strings.Replace(df, "test -s /run/secrets/s", "cp /run/secrets/s /leak", 1)})
+	fresh = freshStore(t)
+	r = runHush(t, c, call{args: append(append([]string{"build"}, fresh...), "--tls-verify=false", "--progress", "json",
+		"--cache-from", addr+"/guarded", "--secret", "id=s,src="+secretFile(t, "token", c.value), ctx3)})
+	if r.code != 3 || !strings.Contains(r.stderr, "Cache pulled from remote") {
+		t.Fatalf("leaky final stage over a pulled deps: exit %d, want 3 with deps pulled\n%s", r.code, c.mask(r.stderr))
+	}
+	if _, entries := storeImages(t, fresh[1]); len(entries) != 0 {
+		t.Errorf("a refused build left the cache entry it pulled named: %v", entries)
+	}
+	assertNoStray(t, fresh[1], "refused build over a pulled stage")
 }
