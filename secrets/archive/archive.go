@@ -292,7 +292,14 @@ func (sc *scanner) decompress(path string, kind int, br *bufio.Reader, d int) {
 // scanned as plain bytes.
 func (sc *scanner) zip(path string, r io.Reader, d int) error {
 	room := zipLimit - sc.zipBuf
-	data, err := io.ReadAll(io.LimitReader(r, room+1))
+	data, err := readAll(r, room+1, sc.zips[d])
+	defer func() {
+		// A layer holds thousands of small jars (a Maven repository):
+		// reusing the buffer spares zeroing and regrowing one each time.
+		if cap(data) <= keptZipBuffer {
+			sc.zips[d] = data[:0]
+		}
+	}()
 	if err != nil {
 		// A nested decoder's error ends the scan of this file; only the
 		// caller's reader failing is an error.
@@ -315,10 +322,19 @@ func (sc *scanner) zip(path string, r io.Reader, d int) error {
 	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
 	// As for compressed streams, the zip's bytes as they are are the
 	// safety net: bytes outside every member, a cut comment.
+	// Level d's Stream is free here; written a buffer at a time, its
+	// view of wrapped encodings stays small (Find's, or one Write's, would
+	// grow to the size of the zip).
 	var raw []Finding
-	for _, m := range sc.set.Find(data) {
-		raw = append(raw, Finding{Path: path, Field: "content", Match: m})
+	fn := sc.fn
+	sc.fn = func(f Finding) { raw = append(raw, f) }
+	st := sc.stream(d, path)
+	for rest := data; len(rest) > 0; {
+		n := min(len(rest), len(sc.buf(d)))
+		_, _ = st.Write(rest[:n])
+		rest = rest[n:]
 	}
+	sc.fn = fn
 	sc.unseen(raw, sc.recording(func() {
 		sc.zipMembers(path, zr, d)
 		sc.zipUnlisted(path, data, zr, d)

@@ -128,6 +128,7 @@ type scanner struct {
 	bufs    [MaxNesting + 1][]byte
 	bufrs   [MaxNesting + 1]*bufio.Reader
 	flates  [MaxNesting + 1]io.ReadCloser
+	zips    [MaxNesting + 1][]byte          // a held zip's buffer, kept if small
 	streams [MaxNesting + 1]*pattern.Stream // report under paths[d]
 	paths   [MaxNesting + 1]string
 }

@@ -222,3 +222,35 @@ func descriptorLen(b []byte) int {
 	}
 	return -1
 }
+
+// keptZipBuffer is the largest held zip's buffer a scanner keeps for the
+// next zip at its level.
+const keptZipBuffer = 4 << 20
+
+// readAll reads r to its end, or to limit bytes, into buf's space, doubling
+// it as it fills: io.ReadAll grows a big buffer by a quarter at a time, and
+// copying a 50 MiB jar some fifteen times cost more than scanning it.
+func readAll(r io.Reader, limit int64, buf []byte) ([]byte, error) {
+	b := buf[:0]
+	if cap(b) == 0 {
+		b = make([]byte, 0, min(limit, 64<<10))
+	}
+	for {
+		if int64(len(b)) >= limit {
+			return b, nil
+		}
+		if len(b) == cap(b) {
+			nb := make([]byte, len(b), min(limit, int64(2*cap(b))))
+			copy(nb, b)
+			b = nb
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
