@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/trace"
-	"slices"
-	"strings"
 	"sync"
 
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -218,59 +216,6 @@ func (p *plan) pullImage(ctx context.Context, store storage.Store, src, as refer
 		return "", err
 	}
 	return img.ID, nil
-}
-
-// pullFor pulls the images a stage that must run uses and that the key
-// resolved at a registry without pulling: by the digest the key saw, named
-// as buildah will look them up, so that it finds them and pulls nothing
-// else. names nil: every such image.
-func (p *plan) pullFor(ctx context.Context, store storage.Store, names []string) error {
-	p.ids.mu.Lock()
-	var todo []*resolved
-	for name, r := range p.ids.memo {
-		if names == nil || slices.Contains(names, name) {
-			todo = append(todo, r)
-		}
-	}
-	p.ids.mu.Unlock()
-	for _, r := range todo {
-		<-r.done
-		if r.pin == nil {
-			continue
-		}
-		if img, err := store.Image(r.id); err == nil {
-			if err := store.AddNames(img.ID, []string{r.as.String()}); err != nil {
-				return fmt.Errorf("naming base %s: %w", r.as, err)
-			}
-			continue
-		}
-		id, err := p.pullImage(ctx, store, r.pin, r.as)
-		if err != nil {
-			return err
-		}
-		if id != r.id {
-			return fmt.Errorf("base %s: pulled image %.12s, but the cache key was made for %.12s", r.pin, id, r.id)
-		}
-	}
-	return nil
-}
-
-// stageImages are the image names stage i uses: its base, its --from
-// images and the images of the docker-image:// contexts it names.
-func (p *plan) stageImages(plan *dfPlan, i int, contexts map[string]string) []string {
-	var out []string
-	for _, r := range append([]stageRef{plan.stages[i].base}, plan.stages[i].refs...) {
-		switch {
-		case r.stage >= 0:
-		case r.context != "":
-			if ref, ok := strings.CutPrefix(contexts[r.context], "docker-image://"); ok {
-				out = append(out, ref)
-			}
-		case r.image != "" && r.image != "scratch":
-			out = append(out, r.image)
-		}
-	}
-	return out
 }
 
 // pullStage copies REPO:hush-KEY into local storage; "" if it is not there.

@@ -74,3 +74,42 @@ func TestStageCacheShortName(t *testing.T) {
 		t.Errorf("the stage that ran did not get its base %s pulled by name: store has %v", want, imageNames(t, root))
 	}
 }
+
+// TestStageCacheRemoteBaseGuard: on a fresh runner's hit the base is not in
+// storage, yet the guard tells its layers (by the diff ids of the base's
+// config, read from the registry) from the stage's, as it does for a base
+// in storage: a secret value only the base holds does not refuse the build,
+// one in the reused stage's layer does.
+func TestStageCacheRemoteBaseGuard(t *testing.T) {
+	inBase, inStage, other := newCanary(t), newCanary(t), newCanary(t)
+	addr := startRegistry(t)
+	baseCtx := tempDir(t)
+	local := "localhost/hush-remote-base-" + randHex(t, 4)
+	writeFiles(t, baseCtx, map[string]string{"Dockerfile": "FROM localhost/busybox\nCOPY tok /base-tok\n", "tok": inBase.value})
+	mustBuild(t, nil, call{args: build("-t", local, baseCtx)})
+	base := addr + "/remote-base:1"
+	if _, err := skopeo(t, true, "copy", "-q", "--dest-tls-verify=false", storeRef(suite.root, suite.runRoot, local+":latest"), "docker://"+base); err != nil {
+		t.Fatal(err)
+	}
+	ctx := tempDir(t)
+	writeFiles(t, ctx, map[string]string{"Dockerfile": "FROM " + base + "\nCOPY app.txt /app.txt\nRUN echo RUNNING-final\nLABEL e2e=" + randHex(t, 6) + "\n",
+		"app.txt": inStage.value})
+	repo := addr + "/team/remote-base"
+	first := runHush(t, nil, call{args: append(append([]string{"build"}, storeFlags()...), "--tls-verify=false", "--progress", "json",
+		"--cache-to", repo, "--secret", "id=s,src="+secretFile(t, "token", other.value), ctx)})
+	if first.code != 0 {
+		t.Fatalf("first build: exit %d\n%s", first.code, first.stderr)
+	}
+	fresh := func(c *canary) result {
+		t.Helper()
+		dir := tempDir(t)
+		return runHush(t, nil, call{args: []string{"build", "--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run"),
+			"--tls-verify=false", "--progress", "json", "--cache-from", repo, "--secret", "id=s,src=" + secretFile(t, "token", c.value), ctx}})
+	}
+	if r := fresh(inBase); r.code != 0 || !strings.Contains(r.stderr, "Cache pulled from remote") {
+		t.Errorf("a value only the base holds: exit %d, want 0 with the entry pulled (base layers are not this build's work)\n%s", r.code, inBase.mask(r.stderr))
+	}
+	if r := fresh(inStage); r.code != 3 || !strings.Contains(r.stderr, "Cache pulled from remote") {
+		t.Errorf("a value in the reused stage's layer: exit %d, want 3 (the guard scans a pulled entry above its base)\n%s", r.code, inStage.mask(r.stderr))
+	}
+}
