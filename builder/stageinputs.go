@@ -73,7 +73,7 @@ func (s *stageCache) keyInputs(ctx context.Context, store storage.Store, p *plan
 			in.contexts[name] = d
 		}
 	}
-	if t, err := newContextTree(p.opts.ContextDirectory); err == nil {
+	if t, err := newContextTree(p.opts.ContextDirectory, p.dockerfile); err == nil {
 		in.tree = t
 	}
 	return in

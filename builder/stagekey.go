@@ -11,6 +11,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	bparse "go.podman.io/buildah/pkg/parse"
+	"go.podman.io/storage/pkg/fileutils"
 )
 
 // keyInputs is what every stage key shares, and how to look up what is
@@ -145,8 +148,8 @@ type treeEntry struct {
 	info os.FileInfo
 }
 
-func newContextTree(dir string) (*contextTree, error) {
-	pm, err := ignoreMatcher(dir)
+func newContextTree(dir, dockerfile string) (*contextTree, error) {
+	pm, _, err := buildIgnore(dir, dockerfile)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +234,23 @@ func (t *contextTree) digest(sources []string, all bool) (string, error) {
 	b, _ := json.Marshal(pats)
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// buildIgnore is the ignore file buildah applies to COPY, found as it
+// finds it: DOCKERFILE.dockerignore (or .containerignore) beside the
+// Dockerfile first, else the context's .containerignore or .dockerignore.
+// It returns the matcher (nil: none) and the file's path ("" if none).
+func buildIgnore(dir, dockerfile string) (*fileutils.PatternMatcher, string, error) {
+	var files []string
+	if dockerfile != "" {
+		files = []string{dockerfile}
+	}
+	excludes, path, err := bparse.ContainerIgnoreFile(dir, "", files)
+	if err != nil || len(excludes) == 0 {
+		return nil, path, err
+	}
+	pm, err := fileutils.NewPatternMatcher(excludes)
+	return pm, path, err
 }
 
 // underMatch says whether rel is the path pattern p names, or under it.

@@ -59,7 +59,7 @@ func (w keyWorld) keys(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree, err := newContextTree(dir)
+	tree, err := newContextTree(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,5 +166,40 @@ func TestRewrite(t *testing.T) {
 	}
 	if n := plan.needs(1); len(n) != 1 || n[0] != 1 {
 		t.Errorf("app needs %v, want only itself", n)
+	}
+}
+
+// TestContextTreeIgnore: the key reads the ignore file buildah applies,
+// DOCKERFILE.dockerignore before the context's .dockerignore.
+func TestContextTreeIgnore(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("Dockerfile", "FROM scratch\nCOPY a.txt /\n")
+	write(".dockerignore", "a.txt\n")
+	write("Dockerfile.dockerignore", "b.txt\n")
+	write("a.txt", "one")
+	digest := func(df string) string {
+		tree, err := newContextTree(dir, df)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := tree.digest([]string{"a.txt"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	df := filepath.Join(dir, "Dockerfile")
+	before, ctxOnly := digest(df), digest("")
+	write("a.txt", "two")
+	if digest(df) == before {
+		t.Error("a.txt changed, Dockerfile.dockerignore keeps it, yet the digest did not change")
+	}
+	if digest("") != ctxOnly {
+		t.Error("a.txt changed, the context's .dockerignore excludes it, yet the digest changed")
 	}
 }

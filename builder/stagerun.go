@@ -39,6 +39,13 @@ func (p *plan) runStage(ctx context.Context, store storage.Store, plan *dfPlan, 
 	}
 	saved, savedDF := p.opts, p.dockerfile
 	defer func() { p.opts, p.dockerfile = saved, savedDF }()
+	if p.opts.IgnoreFile == "" {
+		// buildah looks for DOCKERFILE.dockerignore beside the Dockerfile
+		// it is given: keep the original's (stagekey.go keys by it too).
+		if _, path, err := buildIgnore(p.opts.ContextDirectory, savedDF); err == nil {
+			p.opts.IgnoreFile = path
+		}
+	}
 	p.dockerfile = f.Name()
 	p.opts.Args = keepDeclaredArgs(p.opts.Args, plan, df)
 	if p.opts.PullPolicy == define.PullAlways {

@@ -269,3 +269,35 @@ func TestStageCacheGuard(t *testing.T) {
 	}
 	assertNoStray(t, fresh[1], "refused build over a pulled stage")
 }
+
+// TestStageCacheDockerfileIgnore: a stage run on its own keeps the ignore
+// file beside the Dockerfile (buildah looks for it beside the Dockerfile it
+// is given), and the key follows it.
+func TestStageCacheDockerfileIgnore(t *testing.T) {
+	store := freshStore(t)
+	ctx := tempDir(t)
+	writeFiles(t, ctx, map[string]string{
+		"build/app.Dockerfile": "FROM localhost/busybox AS a\nCOPY . /ctx\nRUN echo RUNNING-a\n" +
+			"FROM localhost/busybox\nCOPY --from=a /ctx /ctx\nRUN echo RUNNING-final && test ! -e /ctx/skip.txt && test -e /ctx/keep.txt\n",
+		"build/app.Dockerfile.dockerignore": "skip.txt\n",
+		"skip.txt":                          "v1\n",
+		"keep.txt":                          "v1\n",
+	})
+	run := func() cacheRun {
+		t.Helper()
+		args := append(append([]string{"build"}, store...), "--progress", "json", "-f", filepath.Join(ctx, "build/app.Dockerfile"), ctx)
+		id, stderr := mustBuild(t, nil, call{args: args})
+		return parseCacheRun(t, id, stderr)
+	}
+	if a := run(); strings.Join(a.ran, ",") != "a,final" {
+		t.Fatalf("first build ran %v, want a,final", a.ran)
+	}
+	writeFiles(t, ctx, map[string]string{"skip.txt": "v2\n"})
+	if b := run(); len(b.ran) != 0 {
+		t.Errorf("a file the Dockerfile's ignore file excludes changed: ran %v, want nothing", b.ran)
+	}
+	writeFiles(t, ctx, map[string]string{"keep.txt": "v2\n"})
+	if c := run(); strings.Join(c.ran, ",") != "a,final" {
+		t.Errorf("keep.txt changed: ran %v, want a,final", c.ran)
+	}
+}
