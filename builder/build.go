@@ -80,7 +80,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	}
 	if p.guarded() {
 		r = trace.StartRegion(ctx, "guard")
-		findings, err := guard(ctx, store, p.withRemoteBases(ctx, store, p.cache.guardSnapshot(before)), id, p.set, pre, p.guardVerdicts(), runtime.GOMAXPROCS(0))
+		findings, err := guard(ctx, store, p.withRemoteBases(store, p.cache.guardSnapshot(before)), id, p.set, pre, p.guardVerdicts(), runtime.GOMAXPROCS(0))
 		r.End()
 		if errors.Is(err, archive.ErrIncomplete) {
 			err = &GuardError{Findings: findings, Incomplete: err}

@@ -79,10 +79,11 @@ func (p *plan) stageImages(plan *dfPlan, i int, contexts map[string]string) []st
 // withRemoteBases adds to the guard's snapshot the top layers that are a
 // remotely resolved base's (a fresh runner's hit never pulled it): the
 // bottom layers of an image whose uncompressed digests are, in order, the
-// diff ids of that base's config, read from its registry and checked
-// against the config digest the key holds. They are the base's bytes, which
-// the guard leaves unread as it does a base in storage.
-func (p *plan) withRemoteBases(ctx context.Context, store storage.Store, snap snapshot) snapshot {
+// diff ids of that base's config, read from its registry while the build
+// went on (resolveImage) and checked against the config digest the key
+// holds. They are the base's bytes, which the guard leaves unread as it
+// does a base in storage.
+func (p *plan) withRemoteBases(store storage.Store, snap snapshot) snapshot {
 	var diffIDs [][]digest.Digest
 	p.ids.mu.Lock()
 	var pins []*resolved
@@ -92,11 +93,12 @@ func (p *plan) withRemoteBases(ctx context.Context, store storage.Store, snap sn
 	p.ids.mu.Unlock()
 	for _, r := range pins {
 		<-r.done
-		if r.pin == nil {
+		if r.diffDone == nil {
 			continue
 		}
-		if ids, err := p.remoteDiffIDs(ctx, r.pin, r.id); err == nil && len(ids) > 0 {
-			diffIDs = append(diffIDs, ids)
+		<-r.diffDone
+		if len(r.diffIDs) > 0 {
+			diffIDs = append(diffIDs, r.diffIDs)
 		}
 	}
 	if len(diffIDs) == 0 {

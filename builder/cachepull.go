@@ -7,6 +7,7 @@ import (
 	"runtime/trace"
 	"sync"
 
+	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/buildah/define"
 	"go.podman.io/image/v5/copy"
@@ -43,6 +44,10 @@ type resolved struct {
 	err  error
 	pin  reference.Canonical // resolved at a registry, not pulled: name@digest
 	as   reference.Named     // and the name buildah looks it up by
+	// The diff ids of pin's config, fetched beside the build for the
+	// guard (withRemoteBases); nil channel when not fetched.
+	diffDone chan struct{}
+	diffIDs  []digest.Digest
 }
 
 // resolveImage maps a name the Dockerfile or a docker-image:// context
@@ -64,6 +69,13 @@ func (p *plan) resolveImage(ctx context.Context, store storage.Store, name strin
 	p.ids.mu.Unlock()
 	if !ok {
 		r.id, r.pin, r.as, r.err = p.lookupImage(ctx, store, name)
+		if r.pin != nil && p.guarded() {
+			r.diffDone = make(chan struct{})
+			go func() {
+				defer close(r.diffDone)
+				r.diffIDs, _ = p.remoteDiffIDs(ctx, r.pin, r.id)
+			}()
+		}
 		close(r.done)
 	}
 	<-r.done
