@@ -40,7 +40,7 @@ B="$buildah ${store[*]} build -q ${b_common[*]}"
 
 runs=${RUNS:-9}
 echo "== cold build (one clean layer per stage): hush and buildah in turn"
-"$here/bench/pairs.py" "$runs" hush "$H -t bench-h $ctx" buildah "$B -t bench-b $ctx"
+"$here/bench/pairs.py" "$runs" hush "$H --no-cache -t bench-h $ctx" buildah "$B -t bench-b $ctx"
 
 echo "== --layers no-op rebuild (cache hit on every step): hush and buildah in turn"
 $H --layers -t bench-hl "$ctx" >/dev/null

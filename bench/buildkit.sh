@@ -110,7 +110,7 @@ O="$work/bk-once.sh $work/bk-once"
 runs=${RUNS:-5}
 for row in pip true big; do
   echo "== $row, cold: hush, buildah CLI, BuildKit (warm daemon, --no-cache), in turn"
-  "$here/bench/pairs.py" "$runs" hush "$H -t bench-$row $work/$row" buildah "$B -t bench-b$row $work/$row" \
+  "$here/bench/pairs.py" "$runs" hush "$H --no-cache -t bench-$row $work/$row" buildah "$B -t bench-b$row $work/$row" \
     buildkit "$W $work/$row --no-cache"
 done
 echo "== big, no-op rebuild: hush and buildah --layers, BuildKit's cache (daemon warm, and started/stopped per build), in turn"

@@ -47,8 +47,8 @@ echo sec > "$ctx/.dockerignore"
 sec=(); bsec=()
 for i in 1 2 3 4 5 6 7 8; do sec+=(--secret "id=s$i,src=$ctx/sec/s$i"); bsec+=(--secret "id=s$i,src=$ctx/sec/s$i"); done
 nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
-H="$hush build -q ${store[*]} ${sec[*]} $ctx"
-HOFF="env HUSH_BENCH_DISABLE_GUARD=1 $noguard build -q ${store[*]} ${sec[*]} $ctx"
+H="$hush build -q --no-cache ${store[*]} ${sec[*]} $ctx"
+HOFF="env HUSH_BENCH_DISABLE_GUARD=1 $noguard build -q --no-cache ${store[*]} ${sec[*]} $ctx"
 B="$buildah ${store[*]} build -q --runtime runc --network host --ulimit nofile=$nofile:$nofile --ulimit nproc=$nproc:$nproc ${bsec[*]} $ctx"
 
 echo "== 400 MB layer, 8 secrets: guard on, guard off, buildah CLI, in turn"

@@ -85,6 +85,9 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		if errors.Is(err, archive.ErrIncomplete) {
 			err = &GuardError{Findings: findings, Incomplete: err}
 		}
+		if err == nil && len(findings) > 0 && p.cache != nil {
+			findings = p.cache.stage.dropDirty(store, id, findings, p)
+		}
 		if err == nil && len(findings) > 0 {
 			err = &GuardError{Findings: findings}
 		}

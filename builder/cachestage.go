@@ -2,8 +2,11 @@ package builder
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -81,6 +84,16 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before snaps
 			single = single || s.o.Pull
 		}
 	}
+	if !single && s.firstHere(store, keys, need, p) {
+		// Nothing says this store will build the Dockerfile again: most
+		// often a fresh CI runner without a registry cache. Running it
+		// stage by stage would commit (and the guard scan) every
+		// intermediate stage, a build stage's toolchain and caches
+		// included, for entries nobody reads. One buildah run records the
+		// target and marks the Dockerfile seen; the next build here goes
+		// stage by stage.
+		single = true
+	}
 	if single {
 		// One buildah build: only the target stage is recorded
 		// (container isolation builds the stages itself; --annotation
@@ -120,6 +133,38 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before snaps
 		}
 	}
 	return done[target], nil
+}
+
+// firstHere: no registry cache is in play, no stage the target needs has
+// an entry here, and this store never built this Dockerfile (and target)
+// before.
+func (s *stageCache) firstHere(store storage.Store, keys []string, need []int, p *plan) bool {
+	if len(p.cache.from) > 0 {
+		return false
+	}
+	for _, e := range p.cache.to {
+		if e.Mode == "max" {
+			return false
+		}
+	}
+	for _, i := range need {
+		if keys[i] == "" {
+			continue
+		}
+		if _, err := store.Image(stageCacheName(keys[i])); err == nil {
+			return false
+		}
+	}
+	_, err := store.Image(s.seenName(p))
+	return err != nil
+}
+
+// seenName marks, in local storage, the last image this store built from
+// a Dockerfile (by its path) and target: the name moves to each new one.
+func (s *stageCache) seenName(p *plan) string {
+	df, _ := filepath.Abs(p.dockerfile)
+	h := sha256.Sum256([]byte("hush-seen-v1\x00" + df + "\x00" + p.opts.Target))
+	return "localhost/hush-build-seen:" + hex.EncodeToString(h[:16])
 }
 
 // lookup finds stage st's image by its key: in local storage, or pulled
@@ -229,6 +274,9 @@ func (s *stageCache) export(ctx context.Context, store storage.Store, final stri
 			nameEntry(store, id, key, p)
 		}
 	}
+	if s.final != "" {
+		moveName(store, final, s.seenName(p), p)
+	}
 	for i, repo := range c.toRefs {
 		pushed := 0
 		for _, e := range s.entries {
@@ -245,10 +293,14 @@ func (s *stageCache) export(ctx context.Context, store storage.Store, final stri
 	}
 }
 
-// nameEntry names image id as the cache entry for key. An image that
-// held the name before and is left with none is removed: no stray images.
+// nameEntry names image id as the cache entry for key.
 func nameEntry(store storage.Store, id, key string, p *plan) {
-	name := stageCacheName(key)
+	moveName(store, id, stageCacheName(key), p)
+}
+
+// moveName gives name to image id. An image that held the name before and
+// is left with none is removed: no stray images.
+func moveName(store storage.Store, id, name string, p *plan) {
 	old, err := store.Image(name)
 	if err == nil && old.ID == id {
 		return
