@@ -113,13 +113,7 @@ func TestRegistryCache(t *testing.T) {
 		if len(tags) < cacheSteps {
 			t.Fatalf("the cache holds %d entries, want at least %d (mode=max): %v", len(tags), cacheSteps, tags)
 		}
-		layout := filepath.Join(tempDir(t), "cache")
-		for _, tag := range tags {
-			if _, err := skopeo(t, false, "copy", "-q", "--src-tls-verify=false", "docker://"+repo+":"+tag, "oci:"+layout+":"+tag); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, leak := range findLeaks(t, layout, c) {
+		for _, leak := range registryLeaks(t, addr, "team/app-cache", c) {
 			t.Errorf("LEAK in the registry cache: %s", leak)
 		}
 	})
@@ -143,6 +137,19 @@ func TestRegistryCacheAfterGuard(t *testing.T) {
 }
 
 // registryTags lists a repository's tags; none if it does not exist.
+// registryLeaks copies every tag of addr/repo into an OCI layout with
+// skopeo (an independent reader) and returns where c's value shows in it.
+func registryLeaks(t *testing.T, addr, repo string, c *canary) []string {
+	t.Helper()
+	layout := filepath.Join(tempDir(t), "registry")
+	for _, tag := range registryTags(t, addr, repo) {
+		if _, err := skopeo(t, false, "copy", "-q", "--src-tls-verify=false", "docker://"+addr+"/"+repo+":"+tag, "oci:"+layout+":"+tag); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return findLeaks(t, layout, c)
+}
+
 func registryTags(t *testing.T, addr, repo string) []string {
 	t.Helper()
 	client := &http.Client{Timeout: 30 * time.Second}
