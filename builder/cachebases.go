@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"slices"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -28,16 +27,7 @@ import (
 // as buildah will look them up, so that it finds them and pulls nothing
 // else. names nil: every such image.
 func (p *plan) pullFor(ctx context.Context, store storage.Store, names []string) error {
-	p.ids.mu.Lock()
-	var todo []*resolved
-	for name, r := range p.ids.memo {
-		if names == nil || slices.Contains(names, name) {
-			todo = append(todo, r)
-		}
-	}
-	p.ids.mu.Unlock()
-	for _, r := range todo {
-		<-r.done
+	for _, r := range p.ids.settled(names) {
 		if r.pin == nil {
 			continue
 		}
@@ -85,14 +75,7 @@ func (p *plan) stageImages(plan *dfPlan, i int, contexts map[string]string) []st
 // does a base in storage.
 func (p *plan) withRemoteBases(store storage.Store, snap snapshot) snapshot {
 	var diffIDs [][]digest.Digest
-	p.ids.mu.Lock()
-	var pins []*resolved
-	for _, r := range p.ids.memo {
-		pins = append(pins, r)
-	}
-	p.ids.mu.Unlock()
-	for _, r := range pins {
-		<-r.done
+	for _, r := range p.ids.settled(nil) {
 		if r.diffDone == nil {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/trace"
+	"slices"
 	"sync"
 
 	"github.com/opencontainers/go-digest"
@@ -48,6 +49,23 @@ type resolved struct {
 	// guard (withRemoteBases); nil channel when not fetched.
 	diffDone chan struct{}
 	diffIDs  []digest.Digest
+}
+
+// settled returns the resolutions of names (nil: every one), each
+// finished.
+func (m *imageIDs) settled(names []string) []*resolved {
+	m.mu.Lock()
+	var out []*resolved
+	for name, r := range m.memo {
+		if names == nil || slices.Contains(names, name) {
+			out = append(out, r)
+		}
+	}
+	m.mu.Unlock()
+	for _, r := range out {
+		<-r.done
+	}
+	return out
 }
 
 // resolveImage maps a name the Dockerfile or a docker-image:// context
