@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -39,10 +40,17 @@ type prescanResult struct {
 	err  error
 }
 
+// followPoll is how long a follower that caught up with the writer waits
+// before reading again. Polling, not an inotify event per write: buildah
+// writes a blob 32 KiB at a time, and waking the watcher and the follower
+// for each write cost 4x the scan itself (BenchmarkPrescanFollow: 870 ms
+// of CPU for a 460 MB layer, 185 ms polling), CPU the commit beside it
+// lost. A follower woken every 20 ms reads what piled up in 256 KiB reads.
+const followPoll = 20 * time.Millisecond
+
 // follower scans one blob while it is still being written.
 type follower struct {
 	f      *os.File
-	wake   chan struct{} // the writer wrote more, or closed the file
 	closed chan struct{} // the writer closed the file
 	done   chan struct{} // the scan ended; res is set
 	res    prescanResult
@@ -50,7 +58,7 @@ type follower struct {
 }
 
 // Read returns what the writer has written so far, waiting for more at
-// the end until the writer closes the file.
+// the end (followPoll at a time) until the writer closes the file.
 func (fl *follower) Read(p []byte) (int, error) {
 	for {
 		n, err := fl.f.Read(p)
@@ -60,15 +68,8 @@ func (fl *follower) Read(p []byte) (int, error) {
 		select {
 		case <-fl.closed:
 			return fl.f.Read(p) // what was written just before the close
-		case <-fl.wake:
+		case <-time.After(followPoll):
 		}
-	}
-}
-
-func (fl *follower) poke() {
-	select {
-	case fl.wake <- struct{}{}:
-	default:
 	}
 }
 
@@ -128,11 +129,9 @@ func (p *prescan) event(wd int, mask uint32, name string) {
 	p.mu.Unlock()
 	switch {
 	case mask&unix.IN_ISDIR != 0 && mask&unix.IN_CREATE != 0 && strings.HasPrefix(name, "buildah"):
-		p.watch(filepath.Join(dir, name), unix.IN_CREATE|unix.IN_MODIFY|unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO)
+		p.watch(filepath.Join(dir, name), unix.IN_CREATE|unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO)
 	case mask&unix.IN_CREATE != 0 && name == "layer":
 		p.follow(dir, filepath.Join(dir, name))
-	case mask&unix.IN_MODIFY != 0 && name == "layer" && fl != nil:
-		fl.poke()
 	case mask&unix.IN_CLOSE_WRITE != 0 && name == "layer" && fl != nil:
 		fl.once.Do(func() { close(fl.closed) })
 	case mask&unix.IN_MOVED_TO != 0 && strings.HasPrefix(name, "sha256:") && fl != nil:
@@ -157,7 +156,7 @@ func (p *prescan) follow(dir, path string) {
 	if err != nil {
 		return
 	}
-	fl := &follower{f: f, wake: make(chan struct{}, 1), closed: make(chan struct{}), done: make(chan struct{})}
+	fl := &follower{f: f, closed: make(chan struct{}), done: make(chan struct{})}
 	p.mu.Lock()
 	p.active[dir] = fl
 	p.mu.Unlock()

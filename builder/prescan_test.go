@@ -1,0 +1,186 @@
+package builder
+
+import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/hushbuild/hush/secrets"
+	"github.com/hushbuild/hush/secrets/pattern"
+)
+
+// prescanSecrets are eight pip.conf-like values, as bench/guard.sh uses.
+func prescanSecrets() *pattern.Set {
+	var secs []secrets.Secret
+	for i := 1; i <= 8; i++ {
+		v := fmt.Sprintf("[global]\nindex-url = https://ci:benchpass%02d%x@pypi.internal/simple\n", i, rand.Int63())
+		secs = append(secs, secrets.New(fmt.Sprintf("s%d", i), []byte(v)))
+	}
+	return pattern.NewSet(secs...)
+}
+
+// layerBlob is a tar of one file of n bytes, half random blocks, half
+// text lines, the mix bench/guard.sh commits.
+func layerBlob(n int) []byte {
+	r := rand.New(rand.NewSource(1))
+	words := []string{"alpha", "beta", "index-url", "timeout", "password", "token", "https://example.org/simple", "= 60"}
+	var body bytes.Buffer
+	for body.Len() < n {
+		block := make([]byte, 1<<20)
+		r.Read(block)
+		body.Write(block)
+		for i := 0; i < 11000 && body.Len() < n; i++ {
+			for j := 0; j < 12; j++ {
+				body.WriteString(words[r.Intn(len(words))])
+				body.WriteByte(' ')
+			}
+			body.WriteByte('\n')
+		}
+	}
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	_ = tw.WriteHeader(&tar.Header{Name: "big", Mode: 0o644, Size: int64(body.Len()), Typeflag: tar.TypeReg})
+	_, _ = tw.Write(body.Bytes())
+	_ = tw.Close()
+	return b.Bytes()
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// writeBlob writes blob as buildah does (32 KiB writes into
+// <dir>/buildahNNN/layer, close, rename to its digest), paced at rate
+// bytes a second so a follower sees the file grow as it would in a commit.
+// A child process writes, so this process's CPU time is the follower's.
+func writeBlob(b *testing.B, dir, blob string, rate float64) {
+	cmd := exec.Command("python3", "-c", blobWriter, dir, blob, fmt.Sprint(rate))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("writer: %v\n%s", err, out)
+	}
+}
+
+const blobWriter = `
+import os, sys, time, tempfile
+d, src, rate = sys.argv[1], sys.argv[2], float(sys.argv[3])
+sub = tempfile.mkdtemp(dir=d, prefix="buildah")
+time.sleep(0.01)  # buildah writes the config and manifest first
+data = open(src, "rb").read()
+t0 = time.time()
+with open(os.path.join(sub, "layer"), "wb", buffering=0) as f:
+    for off in range(0, len(data), 32 << 10):
+        f.write(data[off:off + (32 << 10)])
+        if off % (1 << 20) == 0:
+            ahead = off / rate - (time.time() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
+os.rename(os.path.join(sub, "layer"), os.path.join(sub, "sha256:%064x" % int.from_bytes(os.urandom(8), "big")))
+`
+
+// BenchmarkPrescanFollow is the CPU the guard's prescan spends following a
+// 460 MB layer written at 280 MB/s (a commit's pace on this kind of
+// machine), against the writer alone: "cpu-ms/op" of the whole process,
+// which is what the build beside it loses.
+func BenchmarkPrescanFollow(b *testing.B) {
+	blob := filepath.Join(b.TempDir(), "blob")
+	if err := os.WriteFile(blob, layerBlob(460<<20), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	set := prescanSecrets()
+	for _, follow := range []bool{false, true} {
+		b.Run(fmt.Sprintf("prescan=%v", follow), func(b *testing.B) {
+			dir, err := os.MkdirTemp("/dev/shm", "hush-bench-prescan")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer os.RemoveAll(dir)
+			b.SetBytes(460 << 20)
+			var cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				c0 := cpuTime()
+				var pre *prescan
+				if follow {
+					pre = startPrescan(dir, set)
+				}
+				writeBlob(b, dir, blob, 280e6)
+				for deadline := time.Now().Add(5 * time.Second); follow && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+					pre.mu.Lock()
+					named := len(pre.results) + len(pre.active)
+					pre.mu.Unlock()
+					if named == 1 && len(pre.active) == 0 {
+						break
+					}
+				}
+				pre.stop()
+				cpu += cpuTime() - c0
+				if follow && len(pre.results) != 1 {
+					b.Fatalf("prescan scanned %d layers, want 1", len(pre.results))
+				}
+			}
+			b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// TestPrescanFollowsSlowWriter: a blob written in pieces, with pauses
+// longer than a follower's poll between them and the secret split across
+// two of them, is scanned whole while it is written, and its result is
+// found by the digest it is renamed to.
+func TestPrescanFollowsSlowWriter(t *testing.T) {
+	dir, err := os.MkdirTemp("/dev/shm", "hush-test-prescan")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	defer os.RemoveAll(dir)
+	set := pattern.NewSet(secrets.New("tok", []byte(scanCanary)))
+	pre := startPrescan(dir, set)
+	if pre == nil {
+		t.Skip("no inotify")
+	}
+	defer pre.stop()
+	blob := layerTar(t, tarEntry{name: "etc/a.conf", body: strings.Repeat("x", 70000) + "token=" + scanCanary + "\n"})
+	sub, err := os.MkdirTemp(dir, "buildah")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // the watch on sub is set
+	f, err := os.Create(filepath.Join(sub, "layer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := 70000 + len("token=") + len(scanCanary)/2 + 512
+	for _, piece := range [][]byte{blob[:4096], blob[4096:cut], blob[cut:]} {
+		if _, err := f.Write(piece); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(3 * followPoll)
+	}
+	f.Close()
+	name := digest.FromBytes(blob).String()
+	if err := os.Rename(filepath.Join(sub, "layer"), filepath.Join(sub, name)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if ls, ok := pre.lookup(name); ok {
+			if ls.Hits() != 1 {
+				t.Fatalf("prescan found %d hits, want 1", ls.Hits())
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("prescan has no result for the blob 10 s after it was renamed")
+		}
+	}
+}
