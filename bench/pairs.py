@@ -5,14 +5,18 @@ the first command to each other one.
 
 Running them in turn, rather than all runs of one then all of the other as
 hyperfine does, keeps a drift in the machine's speed (other work on a shared
-host) out of the ratios: each ratio compares two runs made one after the
-other.
+host) out of the ratios: each ratio compares runs made one after the other.
+Each round starts one command further on (A B C, B C A, C A B, ...), so no
+command always runs right after the same other one, and every run starts
+after a sync (untimed): a build that writes a GB leaves the kernel flushing
+it during whatever runs next, which must not be charged to one command.
 
 Usage: pairs.py RUNS NAME 'COMMAND' NAME 'COMMAND' [NAME 'COMMAND' ...]
 Each COMMAND is split as a shell splits words and run without a shell; its
 output is thrown away; a non-zero exit stops the benchmark. One warm-up
 round is not counted.
 """
+import os
 import shlex
 import statistics
 import subprocess
@@ -21,6 +25,7 @@ import time
 
 
 def run(argv):
+    os.sync()
     start = time.perf_counter()
     p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - start
@@ -38,9 +43,10 @@ def main():
     for c in cmds:  # warm-up
         run(c)
     times = [[] for _ in cmds]
-    for _ in range(runs):
-        for i, c in enumerate(cmds):
-            times[i].append(run(c))
+    for r in range(runs):
+        for k in range(len(cmds)):
+            i = (r + k) % len(cmds)
+            times[i].append(run(cmds[i]))
     width = max(len(n) for n in names)
     print("%-*s  %8s  %8s  %8s   (wall seconds, %d rounds in turn)" % (width, "", "median", "min", "max", runs))
     for n, ts in zip(names, times):
