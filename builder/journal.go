@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 
 	"go.podman.io/storage"
@@ -19,8 +20,9 @@ import (
 // made an unnamed image or a layer no image uses; so every build writes,
 // in its tmpfs directory, the store it uses and the images and layers that
 // store held when it began. The sweep that finds the build dead removes,
-// from that store, the unnamed images and the layers no image or container
-// uses that appeared since.
+// from that store, the unnamed images (buildah's temporary commit name
+// counts as none) and the layers no image or container uses that appeared
+// since.
 //
 // What a live hush build on the same store may have made is spared: an
 // image or layer missing from that build's own journal. Unnamed images and
@@ -141,7 +143,7 @@ func readContents(store storage.Store) (contents, error) {
 func unvouched(c contents, dead, live []*journal) []string {
 	var ids []string
 	for _, img := range c.images {
-		if len(img.Names) == 0 && !c.run[img.ID] && newTo(dead, img.ID, imagesOf) && inAll(live, img.ID, imagesOf) {
+		if !named(img.Names) && !c.run[img.ID] && newTo(dead, img.ID, imagesOf) && inAll(live, img.ID, imagesOf) {
 			ids = append(ids, img.ID)
 		}
 	}
@@ -181,7 +183,7 @@ func orphans(c contents, dead, live []*journal) []string {
 // journal is kept.
 func settled(c contents, j *journal) bool {
 	for _, img := range c.images {
-		if len(img.Names) == 0 && !c.run[img.ID] && !j.images[img.ID] {
+		if !named(img.Names) && !c.run[img.ID] && !j.images[img.ID] {
 			return false
 		}
 	}
@@ -191,6 +193,25 @@ func settled(c contents, j *journal) bool {
 		}
 	}
 	return true
+}
+
+// buildahTempName is the name buildah gives an image it commits unnamed
+// (every --layers step, every stage) while containers/image writes it,
+// and takes away once the commit returns (buildah's commit.go,
+// nameToRemove); storage spells it docker.io/library/<64 hex>-tmp:latest.
+var buildahTempName = regexp.MustCompile(`(^|/)[0-9a-f]{64}-tmp(:latest)?$`)
+
+// named: some name of the image is a user's (a tag, or the name of a cache
+// entry), not buildah's temporary one. An image whose commit a kill cut
+// short between the two keeps the temporary name for good, and with it
+// whatever the step copied; it is as unvouched as an unnamed one.
+func named(names []string) bool {
+	for _, n := range names {
+		if !buildahTempName.MatchString(n) {
+			return true
+		}
+	}
+	return false
 }
 
 func imagesOf(j *journal) map[string]bool { return j.images }

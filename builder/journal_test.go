@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.podman.io/storage"
@@ -47,12 +48,15 @@ func TestJournalRoundTrip(t *testing.T) {
 //	base  <- mine (image of a live build) ; base <- minectr (its container's)
 //	base  <- pending (a live build's layer, not yet an image)
 //	base  <- podman (an unnamed image a container of another tool runs)
+//	base  <- cut (image "cut" under buildah's temporary name: killed
+//	         between its commit and the name's removal)
 func testContents() contents {
 	layers := []storage.Layer{
 		{ID: "L-base"}, {ID: "L-old", Parent: "L-base"},
 		{ID: "L-leaky", Parent: "L-base"}, {ID: "L-step2", Parent: "L-leaky"}, {ID: "L-step3", Parent: "L-step2"},
 		{ID: "L-tagged", Parent: "L-base"}, {ID: "L-mine", Parent: "L-base"}, {ID: "L-minectr", Parent: "L-mine"},
 		{ID: "L-pending", Parent: "L-base"}, {ID: "L-podman", Parent: "L-base"}, {ID: "L-podmanctr", Parent: "L-podman"},
+		{ID: "L-cut", Parent: "L-base"},
 	}
 	images := []storage.Image{
 		{ID: "base", Names: []string{"localhost/busybox:latest"}, TopLayer: "L-base"},
@@ -61,9 +65,10 @@ func testContents() contents {
 		{ID: "tagged", Names: []string{"localhost/app:1"}, TopLayer: "L-tagged"},
 		{ID: "mine", TopLayer: "L-mine"},
 		{ID: "podman", TopLayer: "L-podman"},
+		{ID: "cut", Names: []string{"docker.io/library/" + strings.Repeat("0f", 32) + "-tmp:latest"}, TopLayer: "L-cut"},
 	}
 	c := contents{images: images, layers: layers, used: map[string]bool{}, run: map[string]bool{"mine": true, "podman": true}}
-	for _, id := range []string{"L-base", "L-old", "L-leaky", "L-tagged", "L-mine", "L-minectr", "L-podman", "L-podmanctr"} {
+	for _, id := range []string{"L-base", "L-old", "L-leaky", "L-tagged", "L-mine", "L-minectr", "L-podman", "L-podmanctr", "L-cut"} {
 		c.used[id] = true
 	}
 	return c
@@ -87,7 +92,7 @@ func TestUnvouchedAndOrphans(t *testing.T) {
 		{"no dead build", nil, live, nil, nil},
 		// "mine" and "podman" are spared for their containers; the
 		// pending layer only if its live build is journaled.
-		{"dead build, no live one", dead, nil, []string{"leaky"}, []string{"L-step3", "L-pending", "L-step2"}},
+		{"dead build, no live one", dead, nil, []string{"leaky", "cut"}, []string{"L-step3", "L-pending", "L-step2"}},
 		{"a live build's new work is spared", dead, live, []string{"leaky"}, []string{"L-step3", "L-step2"}},
 	}
 	for _, tt := range tests {
@@ -116,8 +121,34 @@ func TestSettled(t *testing.T) {
 	c.layers = slices.DeleteFunc(c.layers, func(l storage.Layer) bool {
 		return l.ID == "L-leaky" || l.ID == "L-step2" || l.ID == "L-step3" || l.ID == "L-pending"
 	})
+	if settled(c, dead) {
+		t.Error("settled with the image a kill left under buildah's temporary name still there")
+	}
+	c.images = slices.DeleteFunc(c.images, func(i storage.Image) bool { return i.ID == "cut" })
+	c.layers = slices.DeleteFunc(c.layers, func(l storage.Layer) bool { return l.ID == "L-cut" })
 	if !settled(c, dead) {
 		t.Error("not settled, with nothing but named or used images and layers left")
+	}
+}
+
+func TestNamed(t *testing.T) {
+	tmp := strings.Repeat("ab", 32) + "-tmp"
+	for _, tt := range []struct {
+		names []string
+		want  bool
+	}{
+		{nil, false},
+		{[]string{"docker.io/library/" + tmp + ":latest"}, false},
+		{[]string{"localhost/" + tmp + ":latest"}, false},
+		{[]string{tmp}, false},
+		{[]string{"docker.io/library/" + tmp + ":latest", "localhost/app:1"}, true},
+		{[]string{"localhost/hush-build-cache:k"}, true},
+		{[]string{"localhost/my-tmp:latest"}, true},
+		{[]string{"docker.io/library/" + tmp + ":v2"}, true},
+	} {
+		if got := named(tt.names); got != tt.want {
+			t.Errorf("named(%q) = %v, want %v", tt.names, got, tt.want)
+		}
 	}
 }
 

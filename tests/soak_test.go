@@ -80,7 +80,7 @@ func TestSoakKillPrune(t *testing.T) {
 		at := time.Duration((float64(kills) + rand.Float64()) / soakKills * float64(whole))
 		tries++
 		iter := time.Now()
-		killed, phase, took := startAndKill(t, c, args, env, at)
+		killed, phase, took := startAndKill(t, c, args, env, after(at))
 		if killed {
 			kills++
 			if len(newResidue(c, iter, base, root, runRoot)) > 0 {
@@ -160,11 +160,25 @@ func newResidue(c *canary, start time.Time, base, root, runRoot string) []string
 	return residueIn(c, start, dirs)
 }
 
-// startAndKill starts the build and SIGKILLs hush after at. It returns
-// whether hush was still running to be killed, the last line hush had
-// printed (the phase the kill hit) and, when it was not, how long the
-// build took; once every hush process is gone.
-func startAndKill(t *testing.T, c *canary, args, env []string, at time.Duration) (bool, string, time.Duration) {
+// after is the kill moment of startAndKill: at after the build started,
+// unless it ends first.
+func after(at time.Duration) func(start time.Time, done <-chan struct{}) bool {
+	return func(start time.Time, done <-chan struct{}) bool {
+		select {
+		case <-done:
+			return false
+		case <-time.After(time.Until(start.Add(at))):
+			return true
+		}
+	}
+}
+
+// startAndKill starts the build and SIGKILLs hush when moment, waiting,
+// says so (false: the build ended first). It returns whether hush was
+// still running to be killed, the last line hush had printed (the phase
+// the kill hit) and, when it was not, how long the build took; once every
+// hush process is gone.
+func startAndKill(t *testing.T, c *canary, args, env []string, moment func(start time.Time, done <-chan struct{}) bool) (bool, string, time.Duration) {
 	t.Helper()
 	out := &syncBuffer{}
 	cmd := command(context.Background(), env, suite.hush, args...)
@@ -184,15 +198,13 @@ func startAndKill(t *testing.T, c *canary, args, env []string, at time.Duration)
 		}
 		waitNoHush(t)
 	}()
-	select {
-	case <-done:
+	if !moment(start, done) {
 		return false, "finished", time.Since(start)
-	case <-time.After(at):
 	}
 	pid := cmd.Process.Pid
 	if suite.user != "" { // cmd is runuser: hush is its child
 		pid = 0
-		for pid == 0 && time.Since(start) < at+10*time.Second {
+		for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); {
 			for _, p := range descendants(cmd.Process.Pid) {
 				if isHush(p) {
 					pid = p
