@@ -26,6 +26,7 @@ type Swept struct {
 	Containers int // build containers of dead hush processes
 	Images     int // images dead builds committed and never vouched for
 	Layers     int // layers dead builds committed that no image or container uses
+	LayerDirs  int // layer directories storage keeps no record of
 	Processes  int // RUN steps of dead builds still running
 	Dirs       int // tmpfs build directories
 }
@@ -33,7 +34,8 @@ type Swept struct {
 // Prune removes what killed hush processes left behind: their RUN steps
 // still running, their build containers (with every file a step wrote,
 // secret copies included), the images and layers they committed that the
-// guard never vouched for (see journal.go) and their tmpfs directories.
+// guard never vouched for (see journal.go), layer directories storage
+// lost the record of (sweeplayers.go) and their tmpfs directories.
 // Every build runs it first; `hush prune` runs it on demand.
 func Prune(ctx context.Context, o StorageOptions) (Swept, error) {
 	logrus.SetLevel(logrus.WarnLevel)
@@ -130,6 +132,10 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 			}
 		}
 	}
+	// Last: what the passes above, which work through storage, cannot see.
+	nd, err := sweepLayerDirs(store)
+	s.LayerDirs = nd
+	firstErr = cmp.Or(firstErr, err)
 	kept := map[string]bool{}
 	for _, d := range dead {
 		if d.keep {

@@ -24,7 +24,7 @@ Builds of live hush processes are never touched.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %d containers, %d unvouched images, %d orphan layers, %d running steps, %d tmpfs directories of dead builds\n", s.Containers, s.Images, s.Layers, s.Processes, s.Dirs)
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %d containers, %d unvouched images, %d orphan layers, %d unrecorded layer directories, %d running steps, %d tmpfs directories of dead builds\n", s.Containers, s.Images, s.Layers, s.LayerDirs, s.Processes, s.Dirs)
 			return nil
 		},
 	}
