@@ -129,37 +129,83 @@ func (p *prescan) event(wd int, mask uint32, name string) {
 	p.mu.Unlock()
 	switch {
 	case mask&unix.IN_ISDIR != 0 && mask&unix.IN_CREATE != 0 && strings.HasPrefix(name, "buildah"):
-		p.watch(filepath.Join(dir, name), unix.IN_CREATE|unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO)
-	case mask&unix.IN_CREATE != 0 && name == "layer":
+		sub := filepath.Join(dir, name)
+		if p.watch(sub, unix.IN_CREATE|unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO) {
+			p.catchUp(sub)
+		}
+	case mask&unix.IN_CREATE != 0 && name == "layer" && fl == nil:
 		p.follow(dir, filepath.Join(dir, name))
 	case mask&unix.IN_CLOSE_WRITE != 0 && name == "layer" && fl != nil:
 		fl.once.Do(func() { close(fl.closed) })
 	case mask&unix.IN_MOVED_TO != 0 && strings.HasPrefix(name, "sha256:") && fl != nil:
-		// buildah renames the finished blob to its digest: that names it.
+		// buildah renames the finished blob to its digest: that names it,
+		// and says the writer is done (its close may have come before
+		// the watch did).
+		fl.once.Do(func() { close(fl.closed) })
 		p.mu.Lock()
 		delete(p.active, dir)
 		p.mu.Unlock()
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			<-fl.done
-			p.mu.Lock()
-			p.results[name] = fl.res
-			p.mu.Unlock()
-		}()
+		p.record(name, fl)
 	}
+}
+
+// catchUp follows what buildah wrote in a new directory before the watch
+// on it was set (a busy machine can delay this loop past buildah's first
+// write): a blob being written, or one already renamed to its digest.
+// Missing them would leave the guard to read those layers again, after
+// the build, from storage.
+func (p *prescan) catchUp(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case name == "layer":
+			p.mu.Lock()
+			fl := p.active[dir]
+			p.mu.Unlock()
+			if fl == nil {
+				p.follow(dir, filepath.Join(dir, name))
+			}
+		case strings.HasPrefix(name, "sha256:"):
+			if fl := p.open(filepath.Join(dir, name)); fl != nil {
+				fl.once.Do(func() { close(fl.closed) })
+				p.record(name, fl)
+			}
+		}
+	}
+}
+
+// record files a follower's result under its blob's digest once its scan
+// ends.
+func (p *prescan) record(name string, fl *follower) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		<-fl.done
+		p.mu.Lock()
+		p.results[name] = fl.res
+		p.mu.Unlock()
+	}()
 }
 
 // follow opens a blob as soon as it is created and scans it as it grows.
 func (p *prescan) follow(dir, path string) {
-	f, err := os.Open(path)
-	if err != nil {
+	fl := p.open(path)
+	if fl == nil {
 		return
 	}
-	fl := &follower{f: f, closed: make(chan struct{}), done: make(chan struct{})}
 	p.mu.Lock()
 	p.active[dir] = fl
 	p.mu.Unlock()
+}
+
+// open starts scanning the blob at path, from its start, as it grows
+// until its follower is told the writer closed it.
+func (p *prescan) open(path string) *follower {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	fl := &follower{f: f, closed: make(chan struct{}), done: make(chan struct{})}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -169,6 +215,7 @@ func (p *prescan) follow(dir, path string) {
 		// Drain, so a scan that stopped early (a bad tar) still ends.
 		_, _ = io.Copy(io.Discard, fl)
 	}()
+	return fl
 }
 
 // stop ends the watch and waits for scans under way. A follower whose

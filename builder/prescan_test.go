@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/opencontainers/go-digest"
+	"golang.org/x/sys/unix"
 
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/pattern"
@@ -181,6 +182,67 @@ func TestPrescanFollowsSlowWriter(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("prescan has no result for the blob 10 s after it was renamed")
+		}
+	}
+}
+
+// TestPrescanCatchesUp: a busy machine can delay the watch on buildah's
+// new directory past its first writes. What was there before the watch, a
+// blob already renamed to its digest and one still being written, is
+// scanned too.
+func TestPrescanCatchesUp(t *testing.T) {
+	dir, err := os.MkdirTemp("/dev/shm", "hush-test-prescan")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	defer os.RemoveAll(dir)
+	set := pattern.NewSet(secrets.New("tok", []byte(scanCanary)))
+	pre := startPrescan(t.TempDir(), set)
+	if pre == nil {
+		t.Skip("no inotify")
+	}
+	defer pre.stop()
+	sub := filepath.Join(dir, "buildah123")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	done := layerTar(t, tarEntry{name: "a", body: "token=" + scanCanary + "\n"})
+	doneName := digest.FromBytes(done).String()
+	if err := os.WriteFile(filepath.Join(sub, doneName), done, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	growing := layerTar(t, tarEntry{name: "b", body: strings.Repeat("y", 10000) + scanCanary + strings.Repeat("y", 10000)})
+	f, err := os.Create(filepath.Join(sub, "layer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(growing[:5000]); err != nil {
+		t.Fatal(err)
+	}
+	// The directory's creation event, handled only now, as if late.
+	pre.mu.Lock()
+	pre.watches[-1] = dir
+	pre.mu.Unlock()
+	pre.event(-1, unix.IN_CREATE|unix.IN_ISDIR, "buildah123")
+	if _, err := f.Write(growing[5000:]); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	growingName := digest.FromBytes(growing).String()
+	if err := os.Rename(filepath.Join(sub, "layer"), filepath.Join(sub, growingName)); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{doneName, growingName} {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if ls, ok := pre.lookup(name); ok {
+				if ls.Hits() != 1 {
+					t.Fatalf("%s: prescan found %d hits, want 1", name, ls.Hits())
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("prescan has no result for %s", name)
+			}
 		}
 	}
 }
