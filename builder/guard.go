@@ -96,10 +96,12 @@ func takeSnapshot(store storage.Store) (snapshot, error) {
 
 // namedBase says whether an image's names make it a base a FROM can name:
 // a stage cache entry is not one (FROM names its image by id, and the
-// guard must read the layers it holds above its own base).
+// guard must read the layers it holds above its own base), nor is an
+// image under buildah's temporary commit name (journal.go): a concurrent
+// build's step being committed, or one a kill left, never vouched for.
 func namedBase(names []string) bool {
 	for _, n := range names {
-		if !strings.HasPrefix(n, "localhost/hush-build-cache:") {
+		if !strings.HasPrefix(n, "localhost/hush-build-cache:") && !buildahTempName.MatchString(n) {
 			return true
 		}
 	}
