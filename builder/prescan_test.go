@@ -140,17 +140,8 @@ func BenchmarkPrescanFollow(b *testing.B) {
 // two of them, is scanned whole while it is written, and its result is
 // found by the digest it is renamed to.
 func TestPrescanFollowsSlowWriter(t *testing.T) {
-	dir, err := os.MkdirTemp("/dev/shm", "hush-test-prescan")
-	if err != nil {
-		t.Skip("no /dev/shm:", err)
-	}
-	defer os.RemoveAll(dir)
-	set := pattern.NewSet(secrets.New("tok", []byte(scanCanary)))
-	pre := startPrescan(dir, set)
-	if pre == nil {
-		t.Skip("no inotify")
-	}
-	defer pre.stop()
+	dir := shmDir(t)
+	pre := testPrescan(t, dir)
 	blob := layerTar(t, tarEntry{name: "etc/a.conf", body: strings.Repeat("x", 70000) + "token=" + scanCanary + "\n"})
 	sub, err := os.MkdirTemp(dir, "buildah")
 	if err != nil {
@@ -173,15 +164,42 @@ func TestPrescanFollowsSlowWriter(t *testing.T) {
 	if err := os.Rename(filepath.Join(sub, "layer"), filepath.Join(sub, name)); err != nil {
 		t.Fatal(err)
 	}
+	awaitOneHit(t, pre, name)
+}
+
+// shmDir is a directory on tmpfs, where a build's TMPDIR is.
+func shmDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("/dev/shm", "hush-test-prescan")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+// testPrescan watches dir for the canary.
+func testPrescan(t *testing.T, dir string) *prescan {
+	pre := startPrescan(dir, pattern.NewSet(secrets.New("tok", []byte(scanCanary))))
+	if pre == nil {
+		t.Skip("no inotify")
+	}
+	t.Cleanup(pre.stop)
+	return pre
+}
+
+// awaitOneHit waits for prescan's result for the blob named name, which
+// must hold the canary once.
+func awaitOneHit(t *testing.T, pre *prescan, name string) {
+	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if ls, ok := pre.lookup(name); ok {
 			if ls.Hits() != 1 {
-				t.Fatalf("prescan found %d hits, want 1", ls.Hits())
+				t.Fatalf("%.19s: prescan found %d hits, want 1", name, ls.Hits())
 			}
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("prescan has no result for the blob 10 s after it was renamed")
+			t.Fatalf("%.19s: prescan has no result 10 s after the blob was renamed", name)
 		}
 	}
 }
@@ -191,17 +209,8 @@ func TestPrescanFollowsSlowWriter(t *testing.T) {
 // blob already renamed to its digest and one still being written, is
 // scanned too.
 func TestPrescanCatchesUp(t *testing.T) {
-	dir, err := os.MkdirTemp("/dev/shm", "hush-test-prescan")
-	if err != nil {
-		t.Skip("no /dev/shm:", err)
-	}
-	defer os.RemoveAll(dir)
-	set := pattern.NewSet(secrets.New("tok", []byte(scanCanary)))
-	pre := startPrescan(t.TempDir(), set)
-	if pre == nil {
-		t.Skip("no inotify")
-	}
-	defer pre.stop()
+	dir := shmDir(t)
+	pre := testPrescan(t, t.TempDir())
 	sub := filepath.Join(dir, "buildah123")
 	if err := os.Mkdir(sub, 0o700); err != nil {
 		t.Fatal(err)
@@ -232,17 +241,6 @@ func TestPrescanCatchesUp(t *testing.T) {
 	if err := os.Rename(filepath.Join(sub, "layer"), filepath.Join(sub, growingName)); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{doneName, growingName} {
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-			if ls, ok := pre.lookup(name); ok {
-				if ls.Hits() != 1 {
-					t.Fatalf("%s: prescan found %d hits, want 1", name, ls.Hits())
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("prescan has no result for %s", name)
-			}
-		}
-	}
+	awaitOneHit(t, pre, doneName)
+	awaitOneHit(t, pre, growingName)
 }

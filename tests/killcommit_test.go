@@ -24,22 +24,8 @@ var buildahTempName = regexp.MustCompile(`[0-9a-f]{64}-tmp:latest`)
 func TestKillMidCommit(t *testing.T) {
 	const tries, wantHits = 12, 3
 	c := newCanary(t)
-	base, err := os.MkdirTemp("/dev/shm", "hush-killcommit-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(base) })
-	if _, err := mkdirOwned(base); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"HUSH_E2E_TOKEN=" + c.value, "HUSH_TMPFS=" + base}
-	ctxDir := tempDir(t)
-	writeFiles(t, ctxDir, map[string]string{"Dockerfile": "FROM localhost/busybox\n" +
-		"RUN --mount=type=secret,id=s cp /run/secrets/s /leak\n" +
-		"RUN echo two > /two\n"})
-	store := freshStore(t)
-	root, runRoot := store[1], store[3]
-	args := append(append([]string{"build"}, store...), "--layers", "-t", tagFor(t, ""), "--secret", "id=s,env=HUSH_E2E_TOKEN", ctxDir)
+	kb := newKilledBuild(t, c, "hush-killcommit-")
+	base, root, runRoot, args, env := kb.base, kb.root, kb.runRoot, kb.args, kb.env
 	imagesJSON := func() []byte {
 		files, _ := filepath.Glob(filepath.Join(root, "*-images", "images.json"))
 		if len(files) == 0 {

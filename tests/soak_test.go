@@ -31,26 +31,12 @@ const soakKills = 30
 // directories between the kill and the prune.
 func TestSoakKillPrune(t *testing.T) {
 	c := newCanary(t)
-	base, err := os.MkdirTemp("/dev/shm", "hush-soak-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(base) })
-	if _, err := mkdirOwned(base); err != nil {
-		t.Fatal(err)
-	}
-	buildDirs := filepath.Join(base, "hush-"+strconv.Itoa(suite.uid))
-	env := []string{"HUSH_E2E_TOKEN=" + c.value, "HUSH_TMPFS=" + base}
-	ctxDir := tempDir(t)
-	writeFiles(t, ctxDir, map[string]string{"Dockerfile": "FROM localhost/busybox\n" +
-		"RUN --mount=type=secret,id=s cp /run/secrets/s /leak\n" +
-		"RUN echo two > /two\n"})
 	// A store of its own: 30 kills leave states (a layer whose removal was
 	// cut short) that hush recovers from but older readers of the store,
 	// such as Debian's skopeo the later tests use, do not.
-	store := freshStore(t)
-	root, runRoot := store[1], store[3]
-	args := append(append([]string{"build"}, store...), "--layers", "-t", tagFor(t, ""), "--secret", "id=s,env=HUSH_E2E_TOKEN", ctxDir)
+	kb := newKilledBuild(t, c, "hush-soak-")
+	base, root, runRoot, args, env := kb.base, kb.root, kb.runRoot, kb.args, kb.env
+	buildDirs := filepath.Join(base, "hush-"+strconv.Itoa(suite.uid))
 
 	// One whole run first: how long the kills are spread over, and proof
 	// that the build does leak (the guard refuses it: exit 3).
@@ -111,6 +97,38 @@ func TestSoakKillPrune(t *testing.T) {
 	// place findResidue knows, not only what each kill's check walks.
 	assertNoResidue(t, c, start)
 	t.Logf("%d kills in %d tries, %s", kills, tries, time.Since(start).Round(time.Millisecond))
+}
+
+// killedBuild is a --layers build whose first step copies the secret
+// into its layer, set up to be killed: a tmpfs base of its own
+// (HUSH_TMPFS), so a hush of another suite on the machine, sweeping its own
+// store, cannot touch its directories between a kill and the prune, and a
+// store of its own.
+type killedBuild struct {
+	base, root, runRoot string
+	args, env           []string
+}
+
+func newKilledBuild(t *testing.T, c *canary, prefix string) killedBuild {
+	t.Helper()
+	base, err := os.MkdirTemp("/dev/shm", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(base) })
+	if _, err := mkdirOwned(base); err != nil {
+		t.Fatal(err)
+	}
+	ctxDir := tempDir(t)
+	writeFiles(t, ctxDir, map[string]string{"Dockerfile": "FROM localhost/busybox\n" +
+		"RUN --mount=type=secret,id=s cp /run/secrets/s /leak\n" +
+		"RUN echo two > /two\n"})
+	store := freshStore(t)
+	return killedBuild{
+		base: base, root: store[1], runRoot: store[3],
+		args: append(append([]string{"build"}, store...), "--layers", "-t", tagFor(t, ""), "--secret", "id=s,env=HUSH_E2E_TOKEN", ctxDir),
+		env:  []string{"HUSH_E2E_TOKEN=" + c.value, "HUSH_TMPFS=" + base},
+	}
 }
 
 // runToEnd runs the build unkilled and returns its output and exit code.
