@@ -133,7 +133,7 @@ func (p *prescan) event(wd int, mask uint32, name string) {
 		if p.watch(sub, unix.IN_CREATE|unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO) {
 			p.catchUp(sub)
 		}
-	case mask&unix.IN_CREATE != 0 && name == "layer" && fl == nil:
+	case mask&unix.IN_CREATE != 0 && name == "layer":
 		p.follow(dir, filepath.Join(dir, name))
 	case mask&unix.IN_CLOSE_WRITE != 0 && name == "layer" && fl != nil:
 		fl.once.Do(func() { close(fl.closed) })
@@ -159,12 +159,7 @@ func (p *prescan) catchUp(dir string) {
 	for _, e := range entries {
 		switch name := e.Name(); {
 		case name == "layer":
-			p.mu.Lock()
-			fl := p.active[dir]
-			p.mu.Unlock()
-			if fl == nil {
-				p.follow(dir, filepath.Join(dir, name))
-			}
+			p.follow(dir, filepath.Join(dir, name))
 		case strings.HasPrefix(name, "sha256:"):
 			if fl := p.open(filepath.Join(dir, name)); fl != nil {
 				fl.once.Do(func() { close(fl.closed) })
@@ -187,8 +182,16 @@ func (p *prescan) record(name string, fl *follower) {
 	}()
 }
 
-// follow opens a blob as soon as it is created and scans it as it grows.
+// follow opens a blob as soon as it is created and scans it as it grows;
+// once per blob, though both its creation event and catchUp may name it
+// (both run on the event loop, so the check and the set cannot race).
 func (p *prescan) follow(dir, path string) {
+	p.mu.Lock()
+	following := p.active[dir] != nil
+	p.mu.Unlock()
+	if following {
+		return
+	}
 	fl := p.open(path)
 	if fl == nil {
 		return
