@@ -51,7 +51,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	defer func() { _, _ = store.Shutdown(false) }()
 
 	r = trace.StartRegion(ctx, "sweep")
-	_, err = sweep(ctx, store, p.opts.Runtime)
+	_, err = sweep(ctx, store, p.opts.Runtime, false)
 	r.End()
 	if err != nil {
 		fmt.Fprintf(p.stderr, "warning: cleaning up after earlier killed builds: %v\n", err)

@@ -45,7 +45,7 @@ func Prune(ctx context.Context, o StorageOptions) (Swept, error) {
 	}
 	defer func() { _, _ = store.Shutdown(false) }()
 	rt, _ := pickRuntime("")
-	return sweep(ctx, store, rt)
+	return sweep(ctx, store, rt, true)
 }
 
 // deadBuild is the directory of a build whose process is gone.
@@ -55,7 +55,13 @@ type deadBuild struct {
 	keep    bool     // keep its journal: its store is not swept yet
 }
 
-func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, error) {
+// sweep is the pass every build makes first. layerDirs also looks for layer
+// directories storage keeps no record of (sweeplayers.go): `hush prune`
+// always does; a build only when it found a dead build to clean up after,
+// so a build's start-up does not list every layer directory of the store,
+// and a directory another tool's layer owns is never put at risk by the
+// builds of a store no hush was killed in.
+func sweep(ctx context.Context, store storage.Store, runtime string, layerDirs bool) (Swept, error) {
 	var s Swept
 	root := store.GraphRoot()
 	var dead []*deadBuild
@@ -133,9 +139,11 @@ func sweep(ctx context.Context, store storage.Store, runtime string) (Swept, err
 		}
 	}
 	// Last: what the passes above, which work through storage, cannot see.
-	nd, err := sweepLayerDirs(store)
-	s.LayerDirs = nd
-	firstErr = cmp.Or(firstErr, err)
+	if layerDirs || len(deadProcs) > 0 {
+		nd, err := sweepLayerDirs(store)
+		s.LayerDirs = nd
+		firstErr = cmp.Or(firstErr, err)
+	}
 	kept := map[string]bool{}
 	for _, d := range dead {
 		if d.keep {

@@ -7,12 +7,13 @@ import (
 	"time"
 )
 
-// TestPruneUnrecordedLayerDir: a build killed at the wrong moment can leave
-// a layer directory (the copy of the secret a RUN step wrote, or the layer
-// committed from it) whose record storage no longer keeps; storage then
-// neither lists nor deletes it, and TestSoakKillPrune met one about once
-// in a hundred kills. Such a directory is planted here, in a store of the
-// test's own, and prune must remove it and nothing storage records.
+// TestPruneUnrecordedLayerDir: a layer directory (the copy of the secret a
+// RUN step wrote, or the layer committed from it) whose record storage no
+// longer keeps is neither listed nor deleted by storage. No kill was seen
+// to leave one (TestSoakKillPrune's leak was an image under buildah's
+// temporary name, TestKillMidCommit); the sweep removes them as a
+// precaution. Such a directory is planted here, in a store of the test's
+// own, and prune must remove it and nothing storage records.
 func TestPruneUnrecordedLayerDir(t *testing.T) {
 	c := newCanary(t)
 	start := time.Now()
