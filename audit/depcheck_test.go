@@ -26,7 +26,8 @@ var depRules = []struct {
 		module + "/builder", module + "/cmd", "github.com/spf13/cobra"}},
 	{module + "/audit/heuristic", []string{module + "/secrets/pattern", module + "/secrets/archive", "go.podman.io/image", "go.podman.io/storage"}},
 	{module + "/builder/...", []string{module + "/cmd"}},
-	{module + "/doctor/...", []string{module + "/cmd"}},
+	{module + "/doctor/...", []string{module + "/cmd", module + "/builder"}},
+	{module + "/internal/isolation", []string{module + "/builder", module + "/cmd", module + "/doctor"}},
 }
 
 // TestDependencies fails when a package of the module depends on what its

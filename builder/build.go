@@ -112,7 +112,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 		// Container isolation makes one file per step and secret itself:
 		// its steps run beside hush, so no file may hold a secret a step
 		// does not mount.
-		return p.runContainer(ctx, store)
+		return runInContainer(ctx, store, p)
 	}
 	if err := p.secrets.place(p.buildDir); err != nil {
 		return "", err

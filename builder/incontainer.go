@@ -36,11 +36,9 @@ import (
 // build stages its layers; each build has <owner>/ there, swept if it dies.
 const stagingDirName = "hush-staging"
 
-func init() { containerEngine = runInContainer }
-
 // runInContainer builds p's Dockerfile with container isolation and
 // returns the final image's id. Guard, tags and outputs follow as usual.
-// The caller (isolation_container.go) has checked that hush runs as root
+// The caller (setupIsolation, via isolation.Resolve) has checked that hush runs as root
 // in a container (or was forced).
 func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, error) {
 	if err := p.checkContainerMode(store); err != nil {
