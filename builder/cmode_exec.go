@@ -13,6 +13,7 @@ import (
 	"time"
 
 	docker "github.com/fsouza/go-dockerclient"
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	buildkitparser "github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/sys/user"
 	"github.com/openshift/imagebuilder"
@@ -205,7 +206,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	// If hush dies, Pdeathsig ends the step's first process; the next
 	// sweep ends its process group from this note.
 	running := filepath.Join(e.stepDir, runningStepFile)
-	_, start, _ := procStat(cmd.Process.Pid)
+	_, start, _ := rundir.ProcStat(cmd.Process.Pid)
 	_ = os.WriteFile(running, []byte(fmt.Sprintf("%d-%s", cmd.Process.Pid, start)), 0o600)
 	err = cmd.Wait()
 	_ = os.Remove(running)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/openshift/imagebuilder"
 	"github.com/openshift/imagebuilder/dockerfile/parser"
 	"go.podman.io/buildah"
@@ -44,7 +45,7 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 	if err := p.checkContainerMode(store); err != nil {
 		return "", err
 	}
-	owner := ownerTag()
+	owner := rundir.OwnerTag()
 	staging := filepath.Join(store.GraphRoot(), stagingDirName, owner)
 	if err := os.MkdirAll(staging, 0o700); err != nil {
 		return "", fmt.Errorf("staging directory: %w", err)
@@ -379,7 +380,7 @@ func (p *plan) ignoreList(store storage.Store, stepDir string) (*ignoreList, err
 	if p.sys != nil && p.sys.AuthFilePath != "" {
 		extra = append(extra, p.sys.AuthFilePath)
 	}
-	if base, err := tmpfsBase(); err == nil {
+	if base, err := rundir.TmpfsBase(); err == nil {
 		extra = append(extra, base)
 	}
 	for _, e := range extra {
@@ -420,7 +421,7 @@ const stepDirPrefix = "hush-steps-"
 const runningStepFile = "running"
 
 func makeStepDir(owner string) (string, error) {
-	base, err := tmpfsBase()
+	base, err := rundir.TmpfsBase()
 	if err != nil {
 		return "", err
 	}
@@ -436,7 +437,7 @@ func makeStepDir(owner string) (string, error) {
 
 // sweepStepDirs removes the step directories of dead builds.
 func sweepStepDirs() int {
-	base, err := tmpfsBase()
+	base, err := rundir.TmpfsBase()
 	if err != nil {
 		return 0
 	}
@@ -444,7 +445,7 @@ func sweepStepDirs() int {
 	entries, _ := os.ReadDir(filepath.Dir(base))
 	for _, e := range entries {
 		tag, ok := strings.CutPrefix(e.Name(), stepDirPrefix)
-		if !ok || !e.IsDir() || ownerAlive(tag) {
+		if !ok || !e.IsDir() || rundir.OwnerAlive(tag) {
 			continue
 		}
 		dir := filepath.Join(filepath.Dir(base), e.Name())
@@ -470,7 +471,7 @@ func sweepStaging(store storage.Store) int {
 	entries, _ := os.ReadDir(dir)
 	n := 0
 	for _, e := range entries {
-		if !e.IsDir() || ownerAlive(e.Name()) {
+		if !e.IsDir() || rundir.OwnerAlive(e.Name()) {
 			continue
 		}
 		restoreDeadRoot(store, filepath.Join(dir, e.Name()))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/hushbuild/hush/internal/isolation"
 	"go.podman.io/buildah/define"
 )
@@ -41,7 +42,7 @@ func (p *plan) setupIsolation(o Options) (define.Isolation, error) {
 		// upper directory under TMPDIR: not on a container's overlayfs
 		// root. The process's tmpfs TMPDIR takes it (set once per
 		// process: tempdir.go).
-		if p.tmpDir, err = SetupTempDir(); err != nil {
+		if p.tmpDir, err = rundir.SetupTempDir(); err != nil {
 			return 0, err
 		}
 	}
