@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/trace"
 
+	"github.com/hushbuild/hush/builder/internal/cmode"
 	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/hushbuild/hush/builder/internal/storestate"
 	"github.com/hushbuild/hush/secrets"
@@ -114,7 +115,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 		// Container isolation makes one file per step and secret itself:
 		// its steps run beside hush, so no file may hold a secret a step
 		// does not mount.
-		return runInContainer(ctx, store, p)
+		return cmode.Run(ctx, store, p.containerJob())
 	}
 	if err := p.secrets.place(p.buildDir); err != nil {
 		return "", err

@@ -3,8 +3,10 @@ package builder
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/hushbuild/hush/builder/internal/storestate"
@@ -48,7 +50,7 @@ type journal struct {
 // writeJournal records in dir the images and layers of before, in the
 // store whose graph root is root.
 func writeJournal(dir, root string, before storestate.Snapshot) error {
-	b, err := json.Marshal(journal{Store: filepath.Clean(root), Images: sortedKeys(before.Images), Layers: sortedKeys(before.Layers)})
+	b, err := json.Marshal(journal{Store: filepath.Clean(root), Images: slices.Sorted(maps.Keys(before.Images)), Layers: slices.Sorted(maps.Keys(before.Layers))})
 	if err != nil {
 		return err
 	}
@@ -173,7 +175,7 @@ func orphans(c contents, dead, live []*journal) []string {
 		}
 		depth[id] = d
 	}
-	ids := sortedKeys(doomed)
+	ids := slices.Sorted(maps.Keys(doomed))
 	sort.SliceStable(ids, func(a, b int) bool { return depth[ids[a]] > depth[ids[b]] })
 	return ids
 }

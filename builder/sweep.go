@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hushbuild/hush/builder/internal/cmode"
 	"github.com/hushbuild/hush/builder/internal/rundir"
 	"golang.org/x/sys/unix"
 
@@ -106,7 +107,7 @@ func sweep(ctx context.Context, store storage.Store, runtime string, layerDirs b
 			deadProcs = append(deadProcs, pdir)
 		}
 	}
-	s.Dirs += sweepStepDirs() + sweepStaging(store) // container isolation (incontainer.go)
+	s.Dirs += cmode.Sweep(store) // container isolation
 	ctrs, err := store.Containers()
 	if err != nil {
 		return s, fmt.Errorf("listing containers: %w", err)

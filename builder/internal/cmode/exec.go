@@ -1,4 +1,4 @@
-package builder
+package cmode
 
 import (
 	"context"
@@ -35,7 +35,7 @@ type rootExecutor struct {
 	stepDir string
 	values  map[string]secrets.Secret
 	// transient are hush's --secret target=/arg= mounts, in every step.
-	transient []string
+	transient []secretMount
 	// fromRoot returns the root directory of a stage or image named in
 	// COPY --from.
 	fromRoot func(name string) (string, error)
@@ -105,11 +105,16 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	}
 	var st stepSecrets
 	defer func() { _ = st.remove() }()
-	for _, spec := range append(append([]string{}, run.Mounts...), e.transient...) {
+	for _, spec := range run.Mounts {
 		m, err := parseRunMount(spec)
 		if err != nil {
 			return err
 		}
+		if err := st.place(e.stepDir, m, e.values); err != nil {
+			return err
+		}
+	}
+	for _, m := range e.transient {
 		if err := st.place(e.stepDir, m, e.values); err != nil {
 			return err
 		}
