@@ -4,10 +4,13 @@ import (
 	"archive/tar"
 	"bytes"
 	"fmt"
+	"io"
+	"maps"
 	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -147,17 +150,21 @@ func TestPrescanFollowsSlowWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond) // the watch on sub is set
+	awaitWatch(t, pre, sub)
 	f, err := os.Create(filepath.Join(sub, "layer"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cut := 70000 + len("token=") + len(scanCanary)/2 + 512
+	written := int64(0)
 	for _, piece := range [][]byte{blob[:4096], blob[4096:cut], blob[cut:]} {
 		if _, err := f.Write(piece); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(3 * followPoll)
+		// The next piece comes only once the follower has caught up and
+		// waits at the end of the blob, as it does behind a slow writer.
+		written += int64(len(piece))
+		awaitRead(t, pre, sub, written)
 	}
 	f.Close()
 	name := digest.FromBytes(blob).String()
@@ -165,6 +172,42 @@ func TestPrescanFollowsSlowWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitOneHit(t, pre, name)
+}
+
+// awaitWatch waits until prescan watches dir (a directory buildah made).
+func awaitWatch(t *testing.T, pre *prescan, dir string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		pre.mu.Lock()
+		watched := slices.Contains(slices.Collect(maps.Values(pre.watches)), dir)
+		pre.mu.Unlock()
+		if watched {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prescan does not watch %s 10 s after it was made", dir)
+		}
+	}
+}
+
+// awaitRead waits until prescan's follower of the blob in dir has read
+// its first n bytes.
+func awaitRead(t *testing.T, pre *prescan, dir string, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		pre.mu.Lock()
+		fl := pre.active[dir]
+		pre.mu.Unlock()
+		if fl != nil {
+			// The follower's offset: Seek(0, current) moves nothing.
+			if off, err := fl.f.Seek(0, io.SeekCurrent); err == nil && off >= n {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prescan's follower in %s has not read %d bytes 10 s after they were written", dir, n)
+		}
+	}
 }
 
 // shmDir is a directory on tmpfs, where a build's TMPDIR is.
