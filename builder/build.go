@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hushbuild/hush/audit"
+	"github.com/hushbuild/hush/builder/internal/guard"
 	"io"
 	"os"
 	"path/filepath"
@@ -70,20 +72,27 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		}
 	}
 	r.End()
-	var pre *prescan
+	// One engine per build: prescan scans the blobs buildah writes with
+	// it, the guard what prescan did not see.
+	var eng *audit.Engine
+	var pre *guard.Prescan
 	if p.guarded() {
-		pre = startPrescan(p.tmpDir, p.set)
+		eng = audit.NewEngine(p.set, false)
+		pre = guard.StartPrescan(p.tmpDir, eng)
 	}
 	r = trace.StartRegion(ctx, "buildah")
 	id, err := p.runOrReuse(ctx, store, before)
 	r.End()
-	pre.stop()
+	pre.Stop()
 	if err != nil {
 		return nil, err
 	}
 	if p.guarded() {
 		r = trace.StartRegion(ctx, "guard")
-		findings, err := guard(ctx, store, p.withRemoteBases(store, p.cache.guardSnapshot(before)), id, p.set, pre, p.guardVerdicts(), runtime.GOMAXPROCS(0))
+		findings, err := guard.Run(ctx, store, guard.Request{
+			Before: p.withRemoteBases(store, p.cache.guardSnapshot(before)), Final: id,
+			Engine: eng, Prescan: pre, Verdicts: guard.OpenVerdicts(p.all), Workers: runtime.GOMAXPROCS(0),
+		})
 		r.End()
 		if errors.Is(err, archive.ErrIncomplete) {
 			err = &GuardError{Findings: findings, Incomplete: err}
@@ -95,7 +104,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 			err = &GuardError{Findings: findings}
 		}
 		if err != nil {
-			removeBuilt(store, before, id, findings)
+			guard.RemoveBuilt(store, before, id, findings)
 			p.cache.discard(store, "")
 			return nil, err
 		}

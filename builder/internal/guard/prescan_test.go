@@ -1,9 +1,10 @@
-package builder
+package guard
 
 import (
 	"archive/tar"
 	"bytes"
 	"fmt"
+	"github.com/hushbuild/hush/audit"
 	"io"
 	"maps"
 	"math/rand"
@@ -114,9 +115,9 @@ func BenchmarkPrescanFollow(b *testing.B) {
 			var cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				c0 := cpuTime()
-				var pre *prescan
+				var pre *Prescan
 				if follow {
-					pre = startPrescan(dir, set)
+					pre = StartPrescan(dir, audit.NewEngine(set, false))
 				}
 				writeBlob(b, dir, blob, 280e6)
 				for deadline := time.Now().Add(5 * time.Second); follow && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
@@ -127,7 +128,7 @@ func BenchmarkPrescanFollow(b *testing.B) {
 						break
 					}
 				}
-				pre.stop()
+				pre.Stop()
 				cpu += cpuTime() - c0
 				if follow && len(pre.results) != 1 {
 					b.Fatalf("prescan scanned %d layers, want 1", len(pre.results))
@@ -175,7 +176,7 @@ func TestPrescanFollowsSlowWriter(t *testing.T) {
 }
 
 // awaitWatch waits until prescan watches dir (a directory buildah made).
-func awaitWatch(t *testing.T, pre *prescan, dir string) {
+func awaitWatch(t *testing.T, pre *Prescan, dir string) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
 		pre.mu.Lock()
@@ -192,7 +193,7 @@ func awaitWatch(t *testing.T, pre *prescan, dir string) {
 
 // awaitRead waits until prescan's follower of the blob in dir has read
 // its first n bytes.
-func awaitRead(t *testing.T, pre *prescan, dir string, n int64) {
+func awaitRead(t *testing.T, pre *Prescan, dir string, n int64) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
 		pre.mu.Lock()
@@ -221,18 +222,18 @@ func shmDir(t *testing.T) string {
 }
 
 // testPrescan watches dir for the canary.
-func testPrescan(t *testing.T, dir string) *prescan {
-	pre := startPrescan(dir, pattern.NewSet(secrets.New("tok", []byte(scanCanary))))
+func testPrescan(t *testing.T, dir string) *Prescan {
+	pre := StartPrescan(dir, audit.NewEngine(pattern.NewSet(secrets.New("tok", []byte(scanCanary))), false))
 	if pre == nil {
 		t.Skip("no inotify")
 	}
-	t.Cleanup(pre.stop)
+	t.Cleanup(pre.Stop)
 	return pre
 }
 
 // awaitOneHit waits for prescan's result for the blob named name, which
 // must hold the canary once.
-func awaitOneHit(t *testing.T, pre *prescan, name string) {
+func awaitOneHit(t *testing.T, pre *Prescan, name string) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if ls, ok := pre.lookup(name); ok {

@@ -1,4 +1,13 @@
-package builder
+// Package guard owns the commit guard: after buildah (or container mode)
+// made an image, and before anything is tagged, exported or pushed, it
+// scans every image the build made with audit's engine (Run), reusing what
+// prescan read while buildah wrote each blob (StartPrescan) and the clean
+// verdicts of earlier builds for the same secrets (OpenVerdicts); and it
+// removes what a refused build made (RemoveBuilt).
+//
+// It must not import builder (the orchestration hands it a Request), nor
+// container mode, the caches or recovery.
+package guard
 
 import (
 	"cmp"
@@ -6,7 +15,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"sort"
 	"strings"
 	"sync"
 
@@ -15,55 +23,24 @@ import (
 	storarchive "go.podman.io/storage/pkg/archive"
 
 	"github.com/hushbuild/hush/audit"
-	"github.com/hushbuild/hush/secrets/pattern"
 )
 
-// ExitGuard is the exit code hush uses when the commit guard refuses.
-const ExitGuard = 3
-
-// Finding is one place the guard found a secret: audit's Finding, the one
-// type `hush audit` reports too, with Image and Stage set. It never holds
-// the value.
-type Finding = audit.Finding
-
-// GuardError is returned when the build produced an image holding a secret.
-// Nothing was tagged, exported or pushed, and the build's images and layers
-// were removed.
-type GuardError struct {
-	Findings []Finding
-	// Before is true when the build was refused before any step ran (a
-	// build arg, label or tag carries a secret): nothing was built.
-	Before bool
-	// Incomplete is why the scan of a layer could not finish (it wraps
-	// archive.ErrIncomplete): an image the guard could not read to the end
-	// is refused, never passed.
-	Incomplete error
+// Request is what the guard needs of a build.
+type Request struct {
+	// Before is what storage held when the build began (the images it
+	// reused from a cache left out, so they are scanned again; the top
+	// layers of remote bases added, so theirs are not).
+	Before storestate.Snapshot
+	Final  string        // the image the build made
+	Engine *audit.Engine // the build's one engine, the one prescan scans with
+	// Prescan (nil: none) has the scans of the blobs buildah wrote;
+	// Verdicts (nil: none) the layers found clean for these secrets before.
+	Prescan  *Prescan
+	Verdicts *Verdicts
+	Workers  int // layers read at once
 }
 
-func (e *GuardError) Error() string {
-	if e.Incomplete != nil {
-		return fmt.Sprintf("commit guard refused the image: %v (%d finding(s) before it stopped); nothing was tagged, pushed or written",
-			e.Incomplete, len(e.Findings))
-	}
-	ids := map[string]bool{}
-	for _, f := range e.Findings {
-		ids[f.SecretID] = true
-	}
-	names := make([]string, 0, len(ids))
-	for id := range ids {
-		names = append(names, fmt.Sprintf("%q", id))
-	}
-	sort.Strings(names)
-	if e.Before {
-		return fmt.Sprintf("guard refused the build before it started: %d finding(s) of secret %s; nothing was built", len(e.Findings), strings.Join(names, ", "))
-	}
-	return fmt.Sprintf("commit guard refused the image: %d finding(s) of secret %s; nothing was tagged, pushed or written", len(e.Findings), strings.Join(names, ", "))
-}
-
-// ExitCode makes the CLI exit with ExitGuard.
-func (e *GuardError) ExitCode() int { return ExitGuard }
-
-// guard scans the config and every non-base layer of the final image and of
+// Run scans the config and every non-base layer of the final image and of
 // every image the build created, with audit's engine, and returns the
 // findings: for each image what `hush audit` reports of it (known values
 // only), a layer's findings once, under the final image when it is in it.
@@ -71,8 +48,8 @@ func (e *GuardError) ExitCode() int { return ExitGuard }
 // identical content reused from another build): only a scan can vouch for
 // it, this one or an earlier one for the same secrets whose clean verdict v
 // kept.
-func guard(ctx context.Context, store storage.Store, before storestate.Snapshot, final string, set *pattern.Set, pre *prescan, v *verdicts, workers int) ([]Finding, error) {
-	eng := audit.NewEngine(set, false)
+func Run(ctx context.Context, store storage.Store, r Request) ([]audit.Finding, error) {
+	before, final, eng, pre, v := r.Before, r.Final, r.Engine, r.Prescan, r.Verdicts
 	all, err := store.Images()
 	if err != nil {
 		return nil, fmt.Errorf("listing images: %w", err)
@@ -119,7 +96,7 @@ func guard(ctx context.Context, store storage.Store, before storestate.Snapshot,
 			}
 		}
 	}
-	sem := make(chan struct{}, max(workers, 1))
+	sem := make(chan struct{}, max(r.Workers, 1))
 	var wg sync.WaitGroup
 	for _, j := range order {
 		wg.Add(1)
@@ -137,7 +114,7 @@ func guard(ctx context.Context, store storage.Store, before storestate.Snapshot,
 		}()
 	}
 	wg.Wait()
-	var findings []Finding
+	var findings []audit.Finding
 	var firstErr error
 	reported := map[string]bool{}
 	for _, gi := range images {
@@ -185,7 +162,7 @@ func scanNeeded(gi *guardImage, i int) bool {
 
 // scanLayer reads one layer with audit's engine, or takes prescan's scan
 // of it, made while buildah wrote the blob.
-func scanLayer(ctx context.Context, store storage.Store, eng *audit.Engine, l *storage.Layer, pre *prescan) (*audit.LayerScan, error) {
+func scanLayer(ctx context.Context, store storage.Store, eng *audit.Engine, l *storage.Layer, pre *Prescan) (*audit.LayerScan, error) {
 	if l.UncompressedDigest != "" {
 		if ls, ok := pre.lookup(l.UncompressedDigest.String()); ok {
 			return ls, nil
@@ -276,11 +253,11 @@ func configBlob(store storage.Store, img storage.Image) ([]byte, error) {
 	return nil, fmt.Errorf("image %.12s: no config found", img.ID)
 }
 
-// removeBuilt deletes what this refused build created: the final image, the
+// RemoveBuilt deletes what this refused build created: the final image, the
 // images holding a finding, and the new images under the final one (the
 // --layers cache of its steps), with their layers. It goes by image, not by
 // "everything new", so a concurrent build in the same store keeps its work.
-func removeBuilt(store storage.Store, before storestate.Snapshot, final string, findings []Finding) {
+func RemoveBuilt(store storage.Store, before storestate.Snapshot, final string, findings []audit.Finding) {
 	doomed := map[string]bool{final: true}
 	for _, f := range findings {
 		if f.Image != "" {

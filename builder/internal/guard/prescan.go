@@ -1,4 +1,4 @@
-package builder
+package guard
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hushbuild/hush/audit"
-	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // prescan lets the guard stream with the commit instead of reading each
@@ -25,7 +24,7 @@ import (
 // core, so the scan finishes about when the blob does. The guard then takes
 // a layer's result by its uncompressed digest and scans only what prescan
 // missed, so nothing depends on prescan winning any race.
-type prescan struct {
+type Prescan struct {
 	eng     *audit.Engine
 	file    *os.File // the inotify fd, in Go's poller so Close wakes the reader
 	wg      sync.WaitGroup
@@ -73,9 +72,10 @@ func (fl *follower) Read(p []byte) (int, error) {
 	}
 }
 
-// startPrescan watches dir; it returns nil (and the guard reads layers
+// StartPrescan watches dir (the process's TMPDIR, where buildah stages
+// the blobs it commits) and scans each blob with eng as it is written; it returns nil (and the guard reads layers
 // itself) when inotify is unavailable.
-func startPrescan(dir string, set *pattern.Set) *prescan {
+func StartPrescan(dir string, eng *audit.Engine) *Prescan {
 	if dir == "" {
 		return nil
 	}
@@ -83,7 +83,7 @@ func startPrescan(dir string, set *pattern.Set) *prescan {
 	if err != nil {
 		return nil
 	}
-	p := &prescan{eng: audit.NewEngine(set, false), file: os.NewFile(uintptr(fd), "inotify"),
+	p := &Prescan{eng: eng, file: os.NewFile(uintptr(fd), "inotify"),
 		watches: map[int]string{}, active: map[string]*follower{}, results: map[string]prescanResult{}}
 	if !p.watch(dir, unix.IN_CREATE|unix.IN_ONLYDIR) {
 		p.file.Close()
@@ -94,7 +94,7 @@ func startPrescan(dir string, set *pattern.Set) *prescan {
 	return p
 }
 
-func (p *prescan) watch(dir string, mask uint32) bool {
+func (p *Prescan) watch(dir string, mask uint32) bool {
 	wd, err := unix.InotifyAddWatch(int(p.file.Fd()), dir, mask)
 	if err != nil {
 		return false
@@ -105,7 +105,7 @@ func (p *prescan) watch(dir string, mask uint32) bool {
 	return true
 }
 
-func (p *prescan) loop() {
+func (p *Prescan) loop() {
 	defer p.wg.Done()
 	buf := make([]byte, 64*1024)
 	for {
@@ -122,7 +122,7 @@ func (p *prescan) loop() {
 	}
 }
 
-func (p *prescan) event(wd int, mask uint32, name string) {
+func (p *Prescan) event(wd int, mask uint32, name string) {
 	p.mu.Lock()
 	dir := p.watches[wd]
 	fl := p.active[dir]
@@ -154,7 +154,7 @@ func (p *prescan) event(wd int, mask uint32, name string) {
 // write): a blob being written, or one already renamed to its digest.
 // Missing them would leave the guard to read those layers again, after
 // the build, from storage.
-func (p *prescan) catchUp(dir string) {
+func (p *Prescan) catchUp(dir string) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		switch name := e.Name(); {
@@ -171,7 +171,7 @@ func (p *prescan) catchUp(dir string) {
 
 // record files a follower's result under its blob's digest once its scan
 // ends.
-func (p *prescan) record(name string, fl *follower) {
+func (p *Prescan) record(name string, fl *follower) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -185,7 +185,7 @@ func (p *prescan) record(name string, fl *follower) {
 // follow opens a blob as soon as it is created and scans it as it grows;
 // once per blob, though both its creation event and catchUp may name it
 // (both run on the event loop, so the check and the set cannot race).
-func (p *prescan) follow(dir, path string) {
+func (p *Prescan) follow(dir, path string) {
 	p.mu.Lock()
 	following := p.active[dir] != nil
 	p.mu.Unlock()
@@ -203,7 +203,7 @@ func (p *prescan) follow(dir, path string) {
 
 // open starts scanning the blob at path, from its start, as it grows
 // until its follower is told the writer closed it.
-func (p *prescan) open(path string) *follower {
+func (p *Prescan) open(path string) *follower {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil
@@ -221,9 +221,9 @@ func (p *prescan) open(path string) *follower {
 	return fl
 }
 
-// stop ends the watch and waits for scans under way. A follower whose
+// Stop ends the watch and waits for scans under way. A follower whose
 // writer never closed its file (the build failed) is released first.
-func (p *prescan) stop() {
+func (p *Prescan) Stop() {
 	if p == nil {
 		return
 	}
@@ -237,7 +237,7 @@ func (p *prescan) stop() {
 }
 
 // lookup returns prescan's scan of a layer, by its uncompressed digest.
-func (p *prescan) lookup(digest string) (*audit.LayerScan, bool) {
+func (p *Prescan) lookup(digest string) (*audit.LayerScan, bool) {
 	if p == nil || digest == "" {
 		return nil, false
 	}

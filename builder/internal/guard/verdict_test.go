@@ -1,4 +1,4 @@
-package builder
+package guard
 
 import (
 	"bytes"
@@ -34,7 +34,7 @@ func TestVerdicts(t *testing.T) {
 	canary := []byte("verdict-canary-Zq83xK")
 	set := []secrets.Secret{secrets.New("pip", canary), secrets.New("npm", []byte("npm-token-abcdef"))}
 
-	v := openVerdicts(set)
+	v := OpenVerdicts(set)
 	if v == nil {
 		t.Fatal("no verdict store on a tmpfs")
 	}
@@ -49,7 +49,7 @@ func TestVerdicts(t *testing.T) {
 		t.Fatal("another layer is vetted")
 	}
 	// The order of the secrets does not matter; everything else does.
-	if !openVerdicts([]secrets.Secret{set[1], set[0]}).vetted(layer) {
+	if !OpenVerdicts([]secrets.Secret{set[1], set[0]}).vetted(layer) {
 		t.Fatal("the same set in another order is not vetted")
 	}
 	for name, s := range map[string][]secrets.Secret{
@@ -58,14 +58,14 @@ func TestVerdicts(t *testing.T) {
 		"dropped id":    {set[0]},
 		"renamed id":    {secrets.New("pip2", canary), set[1]},
 	} {
-		if openVerdicts(s).vetted(layer) {
+		if OpenVerdicts(s).vetted(layer) {
 			t.Errorf("%s: layer still vetted", name)
 		}
 	}
-	if openVerdicts(nil) != nil {
+	if OpenVerdicts(nil) != nil {
 		t.Error("a store for no secrets")
 	}
-	var none *verdicts
+	var none *Verdicts
 	none.record(layer)
 	if none.vetted(layer) {
 		t.Error("nil store vets")
@@ -88,7 +88,7 @@ func TestVerdicts(t *testing.T) {
 
 	// Another key (a new boot, another user) knows nothing.
 	os.Remove(filepath.Join(dir, verdictKeyFile))
-	if openVerdicts(set).vetted(layer) {
+	if OpenVerdicts(set).vetted(layer) {
 		t.Error("a verdict survived a new key")
 	}
 }

@@ -1,4 +1,4 @@
-package builder
+package guard
 
 import (
 	"archive/tar"
@@ -243,7 +243,7 @@ func TestGuardEqualsAudit(t *testing.T) {
 				t.Fatal(err)
 			}
 			img := putImage(t, store, c.image, parent, from, nil)
-			guarded, err := guard(context.Background(), store, before, img.ID, set, nil, nil, 2)
+			guarded, err := Run(context.Background(), store, Request{Before: before, Final: img.ID, Engine: audit.NewEngine(set, false), Workers: 2})
 			if err != nil {
 				t.Fatalf("guard: %v", err)
 			}

@@ -1,4 +1,4 @@
-package builder
+package guard
 
 import (
 	"crypto/hmac"
@@ -22,7 +22,7 @@ import (
 
 // A --layers rebuild finds most of its layers in the cache, and the guard
 // would read and scan each again though it scanned the same bytes for the
-// same secrets on the last build. verdicts remembers the clean outcomes so
+// same secrets on the last build. Verdicts remembers the clean outcomes so
 // that it need not.
 //
 // A verdict says: this hush binary scanned the layer whose uncompressed
@@ -33,7 +33,7 @@ import (
 // the user's tmpfs (0700, gone at reboot), never on persistent disk. A
 // changed value, an added or removed secret, another hush binary or a layer
 // never scanned gives a name with no file: the layer is scanned.
-type verdicts struct {
+type Verdicts struct {
 	dir string
 	key []byte
 	fp  []byte // the keyed fingerprint of the set and the binary; memory only
@@ -51,15 +51,9 @@ func verdictDir() (string, error) {
 	return base + ".verdicts", nil
 }
 
-// guardVerdicts opens the verdict store for the set the guard scans for.
-func (p *plan) guardVerdicts() *verdicts {
-	secs := append(append([]secrets.Secret(nil), p.secrets.Loaded()...), credentialArgs(p.buildArgs)...)
-	return openVerdicts(secs)
-}
-
-// openVerdicts returns the store for secs; nil (every layer is scanned)
+// OpenVerdicts returns the store for secs; nil (every layer is scanned)
 // when there is no private tmpfs directory or no secret.
-func openVerdicts(secs []secrets.Secret) *verdicts {
+func OpenVerdicts(secs []secrets.Secret) *Verdicts {
 	if len(secs) == 0 {
 		return nil
 	}
@@ -81,7 +75,7 @@ func openVerdicts(secs []secrets.Secret) *verdicts {
 		writeField(m, []byte(s.ID))
 		writeField(m, s.Value())
 	}
-	return &verdicts{dir: dir, key: key, fp: m.Sum(nil)}
+	return &Verdicts{dir: dir, key: key, fp: m.Sum(nil)}
 }
 
 func writeField(h hash.Hash, b []byte) {
@@ -137,7 +131,7 @@ func binaryIdentity() string {
 	return exe + "\x00" + strconv.FormatInt(fi.Size(), 10) + "\x00" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
 }
 
-func (v *verdicts) name(digest string) string {
+func (v *Verdicts) name(digest string) string {
 	h := hmac.New(sha256.New, v.key)
 	io.WriteString(h, "hush-verdict-layer-v1\x00")
 	writeField(h, v.fp)
@@ -147,7 +141,7 @@ func (v *verdicts) name(digest string) string {
 
 // vetted reports whether the guard found the layer with this uncompressed
 // digest clean for this set before.
-func (v *verdicts) vetted(digest string) bool {
+func (v *Verdicts) vetted(digest string) bool {
 	if v == nil || digest == "" {
 		return false
 	}
@@ -156,7 +150,7 @@ func (v *verdicts) vetted(digest string) bool {
 }
 
 // vettedLayer is vetted for a storage layer.
-func (v *verdicts) vettedLayer(store storage.Store, layer string) bool {
+func (v *Verdicts) vettedLayer(store storage.Store, layer string) bool {
 	if v == nil {
 		return false
 	}
@@ -169,7 +163,7 @@ func (v *verdicts) vettedLayer(store storage.Store, layer string) bool {
 
 // record keeps a clean verdict; call it only after a complete scan that
 // found nothing. A failure to record costs a scan next time, nothing more.
-func (v *verdicts) record(digest string) {
+func (v *Verdicts) record(digest string) {
 	if v == nil || digest == "" {
 		return
 	}
@@ -177,7 +171,7 @@ func (v *verdicts) record(digest string) {
 }
 
 // recordLayer is record for a storage layer.
-func (v *verdicts) recordLayer(store storage.Store, layer string) {
+func (v *Verdicts) recordLayer(store storage.Store, layer string) {
 	if v == nil {
 		return
 	}
