@@ -26,6 +26,10 @@ var depRules = []struct {
 		module + "/builder", module + "/cmd", "github.com/spf13/cobra"}},
 	{module + "/audit/heuristic", []string{module + "/secrets/pattern", module + "/secrets/archive", "go.podman.io/image", "go.podman.io/storage"}},
 	{module + "/builder/...", []string{module + "/cmd"}},
+	// The unpacker knows archives and paths, not builds: builders hand it a
+	// reader and a destination.
+	{module + "/builder/internal/unpack", []string{"go.podman.io/buildah", "go.podman.io/image",
+		module + "/builder", module + "/audit", module + "/secrets"}},
 	{module + "/doctor/...", []string{module + "/cmd"}},
 }
 
