@@ -40,6 +40,10 @@ var depRules = []struct {
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
 	{module + "/builder/internal/guard", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
+	// The unpacker knows archives and paths, not builds: builders hand it a
+	// reader and a destination.
+	{module + "/builder/internal/unpack", []string{"go.podman.io/buildah/...", "go.podman.io/image/...",
+		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
 }

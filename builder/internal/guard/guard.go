@@ -20,9 +20,9 @@ import (
 
 	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/storage"
-	storarchive "go.podman.io/storage/pkg/archive"
 
 	"github.com/hushbuild/hush/audit"
+	"github.com/hushbuild/hush/audit/layertar"
 )
 
 // Request is what the guard needs of a build.
@@ -168,8 +168,7 @@ func scanLayer(ctx context.Context, store storage.Store, eng *audit.Engine, l *s
 			return ls, nil
 		}
 	}
-	none := storarchive.Uncompressed
-	rc, err := store.Diff("", l.ID, &storage.DiffOptions{Compression: &none})
+	rc, err := layertar.OpenStorage(ctx, store, l.ID)
 	if err != nil {
 		return nil, fmt.Errorf("reading layer %.12s: %w", l.ID, err)
 	}
