@@ -109,7 +109,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	res, err := finish(ctx, store, id, p)
+	res, err := p.finish(ctx, store, id)
 	if err != nil {
 		p.cache.discard(store, "")
 		return nil, &ImageError{ImageID: id, Err: err}

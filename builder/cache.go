@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/hushbuild/hush/builder/internal/publish"
 	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/common/libimage/manifests"
 	"go.podman.io/image/v5/docker"
@@ -179,6 +180,6 @@ func pushEntry(ctx context.Context, store storage.Store, repo reference.Named, e
 	if err != nil {
 		return err
 	}
-	_, err = copyImage(ctx, dest, src, p)
+	_, err = publish.Copy(ctx, dest, src, p.sys, p.opts.ReportWriter)
 	return err
 }

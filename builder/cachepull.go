@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/hushbuild/hush/builder/internal/publish"
 	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -268,13 +269,13 @@ func pullStage(ctx context.Context, store storage.Store, repo reference.Named, k
 	if err != nil {
 		return ""
 	}
-	q := *p
+	sys := p.sys
 	if dir, err := blobInfoDir(); err == nil {
-		sys := *p.sys
-		sys.BlobInfoCacheDir = dir
-		q.sys = &sys
+		withDir := *p.sys
+		withDir.BlobInfoCacheDir = dir
+		sys = &withDir
 	}
-	if _, err := copyImage(ctx, dest, src, &q); err != nil {
+	if _, err := publish.Copy(ctx, dest, src, sys, p.opts.ReportWriter); err != nil {
 		return ""
 	}
 	img, err := store.Image(stageCacheName(key))
