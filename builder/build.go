@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/hushbuild/hush/audit"
 	"github.com/hushbuild/hush/builder/internal/guard"
+	"github.com/hushbuild/hush/builder/internal/recovery"
 	"io"
 	"os"
 	"path/filepath"
@@ -56,7 +57,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	defer func() { _, _ = store.Shutdown(false) }()
 
 	r = trace.StartRegion(ctx, "sweep")
-	_, err = sweep(ctx, store, p.opts.Runtime, false)
+	_, err = recovery.Sweep(ctx, store, p.opts.Runtime, false)
 	r.End()
 	if err != nil {
 		fmt.Fprintf(p.stderr, "warning: cleaning up after earlier killed builds: %v\n", err)
@@ -67,7 +68,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	if p.buildDir != "" {
-		if err := writeJournal(p.buildDir, store.GraphRoot(), before); err != nil {
+		if err := recovery.WriteJournal(p.buildDir, store.GraphRoot(), before); err != nil {
 			return nil, err
 		}
 	}
@@ -392,7 +393,9 @@ func (p *plan) makeBuildDir(sensitive bool) error {
 
 // containerSuffix names the build's containers: hush-<pid>-<start>-<nonce>;
 // the sweep reads the owner tag in it.
-func (p *plan) containerSuffix() string { return containerPrefix + rundir.OwnerTag() + "-" + p.nonce }
+func (p *plan) containerSuffix() string {
+	return recovery.ContainerPrefix + rundir.OwnerTag() + "-" + p.nonce
+}
 
 func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationPolicy, error) {
 	switch mode {

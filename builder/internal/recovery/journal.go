@@ -1,4 +1,4 @@
-package builder
+package recovery
 
 import (
 	"encoding/json"
@@ -47,9 +47,9 @@ type journal struct {
 	layers map[string]bool
 }
 
-// writeJournal records in dir the images and layers of before, in the
+// WriteJournal records in dir the images and layers of before, in the
 // store whose graph root is root.
-func writeJournal(dir, root string, before storestate.Snapshot) error {
+func WriteJournal(dir, root string, before storestate.Snapshot) error {
 	b, err := json.Marshal(journal{Store: filepath.Clean(root), Images: slices.Sorted(maps.Keys(before.Images)), Layers: slices.Sorted(maps.Keys(before.Layers))})
 	if err != nil {
 		return err

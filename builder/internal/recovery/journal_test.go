@@ -1,4 +1,4 @@
-package builder
+package recovery
 
 import (
 	"os"
@@ -17,7 +17,7 @@ func TestJournalRoundTrip(t *testing.T) {
 		t.Fatal("a directory with no journal reads as journaled")
 	}
 	before := storestate.Snapshot{Images: map[string]bool{"a": true, "b": true}, Layers: map[string]bool{"l1": true}}
-	if err := writeJournal(dir, "/store/root/", before); err != nil {
+	if err := WriteJournal(dir, "/store/root/", before); err != nil {
 		t.Fatal(err)
 	}
 	j, ok := readJournal(dir)

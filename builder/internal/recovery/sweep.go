@@ -1,4 +1,13 @@
-package builder
+// Package recovery owns crash recovery: the journal each build writes on
+// tmpfs (what the store held when it began) and the sweep every build and
+// `hush prune` run first, which ends a dead build's running steps and
+// removes its containers, the images and layers it committed that the
+// guard never vouched for, layer directories storage lost the record of,
+// and its tmpfs directory (container mode's leftovers through cmode.Sweep).
+//
+// It must not import builder (Prune there opens the store and hands it
+// in), nor the guard or the caches.
+package recovery
 
 import (
 	"cmp"
@@ -15,13 +24,12 @@ import (
 	"github.com/hushbuild/hush/builder/internal/rundir"
 	"golang.org/x/sys/unix"
 
-	"github.com/sirupsen/logrus"
 	"go.podman.io/storage"
 )
 
-// containerPrefix marks the containers hush's builds create; the owner tag
+// ContainerPrefix marks the containers hush's builds create; the owner tag
 // follows, so a sweep can tell a live build's containers from a dead one's.
-const containerPrefix = "hush-"
+const ContainerPrefix = "hush-"
 
 // Swept is what a sweep removed.
 type Swept struct {
@@ -33,23 +41,6 @@ type Swept struct {
 	Dirs       int // tmpfs build directories
 }
 
-// Prune removes what killed hush processes left behind: their RUN steps
-// still running, their build containers (with every file a step wrote,
-// secret copies included), the images and layers they committed that the
-// guard never vouched for (see journal.go), layer directories storage
-// lost the record of (sweeplayers.go) and their tmpfs directories.
-// Every build runs it first; `hush prune` runs it on demand.
-func Prune(ctx context.Context, o StorageOptions) (Swept, error) {
-	logrus.SetLevel(logrus.WarnLevel)
-	store, err := openStore(o)
-	if err != nil {
-		return Swept{}, err
-	}
-	defer func() { _, _ = store.Shutdown(false) }()
-	rt, _ := pickRuntime("")
-	return sweep(ctx, store, rt, true)
-}
-
 // deadBuild is the directory of a build whose process is gone.
 type deadBuild struct {
 	dir     string
@@ -57,13 +48,13 @@ type deadBuild struct {
 	keep    bool     // keep its journal: its store is not swept yet
 }
 
-// sweep is the pass every build makes first. layerDirs also looks for layer
+// Sweep is the pass every build makes first. layerDirs also looks for layer
 // directories storage keeps no record of (sweeplayers.go): `hush prune`
 // always does; a build only when it found a dead build to clean up after,
 // so a build's start-up does not list every layer directory of the store,
 // and a directory another tool's layer owns is never put at risk by the
 // builds of a store no hush was killed in.
-func sweep(ctx context.Context, store storage.Store, runtime string, layerDirs bool) (Swept, error) {
+func Sweep(ctx context.Context, store storage.Store, runtime string, layerDirs bool) (Swept, error) {
 	var s Swept
 	root := store.GraphRoot()
 	var dead []*deadBuild
@@ -230,12 +221,12 @@ func dirOwner(name string) string {
 // forms as <image>-<suffix>; our suffix is hush-<pid>-<start>.
 func buildOwner(names []string) (string, bool) {
 	for _, n := range names {
-		i := strings.LastIndex(n, containerPrefix)
+		i := strings.LastIndex(n, ContainerPrefix)
 		if i < 0 {
 			continue
 		}
 		// buildah may append -N to keep names unique.
-		parts := strings.SplitN(n[i+len(containerPrefix):], "-", 3)
+		parts := strings.SplitN(n[i+len(ContainerPrefix):], "-", 3)
 		if len(parts) >= 2 && parts[0] != "" && parts[1] != "" {
 			return parts[0] + "-" + parts[1], true
 		}
