@@ -34,8 +34,10 @@ const maxOpens = 4096
 // the search looks for: a rare one, so that looking costs what
 // bytes.IndexByte costs (several GB/s) and not a stop every few bytes of
 // text or base64. A signature whose header always holds a zero byte is
-// looked for only in a window that holds one; ar and cpio only at the
-// start of a file and right after an archive (and its zero padding).
+// looked for only in a window that holds one. Each byte looked for costs
+// a stop every 256 bytes of random data (an image, a font), so the formats
+// that are whole files (ar, cpio, rpm, git packs) are looked for only at
+// the start of a file and right after an archive (and its zero padding).
 type signature struct {
 	magic    string
 	back     int
@@ -46,18 +48,47 @@ type signature struct {
 
 var signatures = []signature{
 	{"\x1f\x8b\x08", 0, kindGzip, 1, false},
-	{"1AY&SY", 4, kindBzip2, 3, false}, // the block magic after "BZh1".."BZh9"
-	{"\x28\xb5\x2f\xfd", 0, kindZstd, 1, false},
+	{"1AY&SY", 4, kindBzip2, 3, false},          // the block magic after "BZh1".."BZh9"
+	{"\x28\xb5\x2f\xfd", 0, kindZstd, 3, false}, // xz's first byte: one search for both
 	{"\xfd7zXZ\x00", 0, kindXz, 0, false},
 	{"PK\x03\x04", 0, kindZip, 2, true},
-	{"ustar", 257, kindTar, 0, true},
-	{"\xed\xab\xee\xdb", 0, kindRpm, 3, true},
-	{"PACK\x00\x00\x00", 0, kindPack, 3, true},
+	{"ustar", 257, kindTar, 0, true}, // 'u' is frequent in text: only in scripts (see search)
+	{"\xed\xab\xee\xdb", 0, kindRpm, -1, false},
+	{"PACK\x00\x00\x00", 0, kindPack, -1, false},
 	{"!<arch>\n", 0, kindAr, -1, false},
 	{"070701", 0, kindCpio, -1, false},
 	{"070702", 0, kindCpio, -1, false},
 	{"070707", 0, kindCpio, -1, false},
 }
+
+// anchor is a byte looked for and the signatures that hold it; lo and hi
+// bound where it sits relative to an archive's start.
+type anchor struct {
+	b        byte
+	sigs     []signature
+	lo, hi   int
+	needsNUL bool
+}
+
+var anchors = func() []anchor {
+	var as []anchor
+	for _, s := range signatures {
+		if s.anchor < 0 {
+			continue
+		}
+		b, off := s.magic[s.anchor], s.back+s.anchor
+		i := slices.IndexFunc(as, func(a anchor) bool { return a.b == b })
+		if i < 0 {
+			as = append(as, anchor{b: b, lo: off, hi: off, needsNUL: true})
+			i = len(as) - 1
+		}
+		a := &as[i]
+		a.sigs = append(a.sigs, s)
+		a.lo, a.hi = min(a.lo, off), max(a.hi, off)
+		a.needsNUL = a.needsNUL && s.needsNUL
+	}
+	return as
+}()
 
 // candidate is a plausible signature at a file offset.
 type candidate struct {
@@ -68,14 +99,15 @@ type candidate struct {
 // carver is level d's view of a file: an io.Reader for the decoders it
 // starts, which raw-scans bytes as they are first read.
 type carver struct {
-	r     io.Reader
-	buf   []byte // level d's buffer
-	win   []byte // read, raw-scanned, not consumed yet
-	off   int64  // file offset of win[0]
-	err   error  // r's error once it returned one
-	raw   *pattern.Stream
-	cands []candidate
-	upto  int64 // candidates before this offset have been searched for
+	r      io.Reader
+	buf    []byte // level d's buffer
+	win    []byte // read, raw-scanned, not consumed yet
+	off    int64  // file offset of win[0]
+	err    error  // r's error once it returned one
+	raw    *pattern.Stream
+	cands  []candidate
+	upto   int64 // candidates before this offset have been searched for
+	script bool  // the file starts with "#!"
 }
 
 func (c *carver) Read(p []byte) (int, error) {
@@ -135,20 +167,26 @@ func (c *carver) search(end int64) {
 	}
 	n := len(c.cands)
 	nul := bytes.IndexByte(c.win, 0) >= 0
-	for _, s := range signatures {
-		if s.anchor < 0 || (s.needsNUL && !nul) {
+	for _, a := range anchors {
+		if a.needsNUL && !nul || a.b == 'u' && !c.script {
+			// A tar inside a file other than a script (a shell
+			// archive's stub) is opened where it follows another
+			// archive; looking for "ustar" in all text costs a stop
+			// every few dozen bytes.
 			continue
 		}
-		lo := int(from-c.off) + s.back + s.anchor
-		hi := min(int(end-c.off)+s.back+s.anchor, len(c.win)-len(s.magic)+s.anchor+1)
-		for i := lo; i < hi; {
-			j := bytes.IndexByte(c.win[i:hi], s.magic[s.anchor])
+		lo, hi := int(from-c.off)+a.lo, min(int(end-c.off)+a.hi, len(c.win))
+		for i := max(lo, 0); i < hi; {
+			j := bytes.IndexByte(c.win[i:hi], a.b)
 			if j < 0 {
 				break
 			}
-			m := i + j - s.anchor
-			if string(c.win[m:m+len(s.magic)]) == s.magic {
+			for _, s := range a.sigs {
+				m := i + j - s.anchor
 				at := m - s.back
+				if at < int(from-c.off) || at >= int(end-c.off) || m+len(s.magic) > len(c.win) || string(c.win[m:m+len(s.magic)]) != s.magic {
+					continue
+				}
 				if plausible(c.win[at:], s.kind, c.off+int64(at) == 0) {
 					c.cands = append(c.cands, candidate{c.off + int64(at), s.kind})
 				}
@@ -174,7 +212,7 @@ func (c *carver) adjacent() {
 	}
 	b := c.win[i:]
 	for _, s := range signatures {
-		if s.back == 0 && bytes.HasPrefix(b, []byte(s.magic)) && plausible(b, s.kind, c.off+int64(i) == 0) {
+		if len(b) >= s.back && bytes.HasPrefix(b[s.back:], []byte(s.magic)) && plausible(b, s.kind, c.off+int64(i) == 0) {
 			c.cands = append(c.cands, candidate{c.off + int64(i), s.kind})
 			break
 		}
@@ -222,6 +260,7 @@ func (sc *scanner) carve(path string, r io.Reader, d int) error {
 	lv.seen = nil
 	from, opens := int64(0), 0
 	c.fill()
+	c.script = bytes.HasPrefix(c.win, []byte("#!"))
 	c.adjacent()
 	for {
 		c.fill()

@@ -258,6 +258,11 @@ func streamCases() []toolCase {
 			stub := "#!/bin/sh\nsed '1,/^__ARCHIVE__$/d' \"$0\" | tar xjf - -C /opt\nexit 0\n__ARCHIVE__\n"
 			return append([]byte(stub), tool(t, dir, nil, "tar", "-cjf", "-", "-C", "root", ".")...)
 		}, "install.sh!./etc/app/config", false},
+		{"shar.sh", func(t *testing.T, dir string) []byte {
+			payload(t, filepath.Join(dir, "root"))
+			stub := "#!/bin/sh\ntail -c +97 \"$0\" | tar xf - -C /opt\nexit 0\n"
+			return append([]byte(stub), tool(t, dir, nil, "tar", "-cf", "-", "-C", "root", ".")...)
+		}, "shar.sh!./etc/app/config", false},
 		{"sparse.tar", func(t *testing.T, dir string) []byte {
 			// 1 GiB of holes around the config: the budget (lowered
 			// below) counts them.
