@@ -10,6 +10,9 @@ import (
 	"runtime"
 	"runtime/trace"
 
+	"github.com/hushbuild/hush/builder/internal/cmode"
+	"github.com/hushbuild/hush/builder/internal/rundir"
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/archive"
 	"github.com/hushbuild/hush/secrets/pattern"
@@ -57,7 +60,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		fmt.Fprintf(p.stderr, "warning: cleaning up after earlier killed builds: %v\n", err)
 	}
 	r = trace.StartRegion(ctx, "snapshot-journal")
-	before, err := takeSnapshot(store)
+	before, err := storestate.Take(store)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +115,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 		// Container isolation makes one file per step and secret itself:
 		// its steps run beside hush, so no file may hold a secret a step
 		// does not mount.
-		return p.runContainer(ctx, store)
+		return cmode.Run(ctx, store, p.containerJob())
 	}
 	if err := p.secrets.place(p.buildDir); err != nil {
 		return "", err
@@ -124,7 +127,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 	}
 	// On SIGINT/SIGTERM, end this build's running step at once; buildah
 	// then fails the build and removes its container.
-	stop := context.AfterFunc(ctx, func() { killBuildSteps(context.Background(), p.opts.Runtime, p.containerSuffix()) })
+	stop := context.AfterFunc(ctx, func() { rundir.KillBuildSteps(context.Background(), p.opts.Runtime, p.containerSuffix()) })
 	defer stop()
 	id, _, err := imagebuildah.BuildDockerfiles(ctx, store, p.opts, p.dockerfile)
 	if err != nil {
@@ -179,7 +182,7 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	}
 	p.dockerfile = dockerfile
 	for _, t := range o.Tags {
-		nt, err := qualify(t)
+		nt, err := storestate.Qualify(t)
 		if err != nil {
 			return nil, badOption("Tags", err)
 		}
@@ -203,7 +206,7 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	p.set = pattern.NewSet(p.all...)
 	p.stderr = p.redact(p.stderr)
 	stdout := p.redact(orDiscard(o.Stdout))
-	p.nonce = nonce()
+	p.nonce = rundir.Nonce()
 	if err := p.makeBuildDir(p.secrets.sensitive() || len(o.SSH) > 0); err != nil {
 		return nil, err
 	}
@@ -355,8 +358,8 @@ func (p *plan) locate(o Options) (string, string, error) {
 // build also gets the process's tmpfs TMPDIR (tempdir.go). A build without
 // secrets goes on without the directory where there is no tmpfs.
 func (p *plan) makeBuildDir(sensitive bool) error {
-	pdir, note, err := processDir()
-	dir := filepath.Join(pdir, buildDirPrefix+p.nonce)
+	pdir, note, err := rundir.ProcessDir()
+	dir := filepath.Join(pdir, rundir.BuildDirPrefix+p.nonce)
 	if err == nil {
 		err = os.Mkdir(dir, 0o700)
 	}
@@ -374,13 +377,13 @@ func (p *plan) makeBuildDir(sensitive bool) error {
 	if !sensitive {
 		return nil
 	}
-	p.tmpDir, err = sensitiveTempDir()
+	p.tmpDir, err = rundir.SensitiveTempDir()
 	return err
 }
 
 // containerSuffix names the build's containers: hush-<pid>-<start>-<nonce>;
 // the sweep reads the owner tag in it.
-func (p *plan) containerSuffix() string { return containerPrefix + ownerTag() + "-" + p.nonce }
+func (p *plan) containerSuffix() string { return containerPrefix + rundir.OwnerTag() + "-" + p.nonce }
 
 func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationPolicy, error) {
 	switch mode {

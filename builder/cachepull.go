@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/buildah/define"
@@ -286,10 +287,10 @@ func pullStage(ctx context.Context, store storage.Store, repo reference.Named, k
 // blobInfoDir is the user's tmpfs blob-info cache (0700), beside the
 // build directories as the verdicts are.
 func blobInfoDir() (string, error) {
-	base, err := tmpfsBase()
+	base, err := rundir.TmpfsBase()
 	if err != nil {
 		return "", err
 	}
 	dir := base + ".blobinfo"
-	return dir, ensurePrivateDir(dir)
+	return dir, rundir.EnsurePrivateDir(dir)
 }

@@ -10,10 +10,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/storage"
-	storarchive "go.podman.io/storage/pkg/archive"
 
 	"github.com/hushbuild/hush/audit"
+	"github.com/hushbuild/hush/audit/layertar"
 	"github.com/hushbuild/hush/secrets/pattern"
 )
 
@@ -62,52 +63,6 @@ func (e *GuardError) Error() string {
 // ExitCode makes the CLI exit with ExitGuard.
 func (e *GuardError) ExitCode() int { return ExitGuard }
 
-// snapshot records what storage held before the build, so a refused build
-// can remove exactly what it made, and the guard knows which base images
-// were there already.
-type snapshot struct {
-	layers, images map[string]bool
-	// namedTops holds the top layers of named images, the bases a FROM
-	// can name: their layers are the base, not this build's work.
-	namedTops map[string]bool
-}
-
-func takeSnapshot(store storage.Store) (snapshot, error) {
-	s := snapshot{layers: map[string]bool{}, images: map[string]bool{}, namedTops: map[string]bool{}}
-	layers, err := store.Layers()
-	if err != nil {
-		return s, fmt.Errorf("listing layers: %w", err)
-	}
-	for _, l := range layers {
-		s.layers[l.ID] = true
-	}
-	images, err := store.Images()
-	if err != nil {
-		return s, fmt.Errorf("listing images: %w", err)
-	}
-	for _, i := range images {
-		s.images[i.ID] = true
-		if namedBase(i.Names) && i.TopLayer != "" {
-			s.namedTops[i.TopLayer] = true
-		}
-	}
-	return s, nil
-}
-
-// namedBase says whether an image's names make it a base a FROM can name:
-// a stage cache entry is not one (FROM names its image by id, and the
-// guard must read the layers it holds above its own base), nor is an
-// image under buildah's temporary commit name (journal.go): a concurrent
-// build's step being committed, or one a kill left, never vouched for.
-func namedBase(names []string) bool {
-	for _, n := range names {
-		if !strings.HasPrefix(n, "localhost/hush-build-cache:") && !buildahTempName.MatchString(n) {
-			return true
-		}
-	}
-	return false
-}
-
 // guard scans the config and every non-base layer of the final image and of
 // every image the build created, with audit's engine, and returns the
 // findings: for each image what `hush audit` reports of it (known values
@@ -116,7 +71,7 @@ func namedBase(names []string) bool {
 // identical content reused from another build): only a scan can vouch for
 // it, this one or an earlier one for the same secrets whose clean verdict v
 // kept.
-func guard(ctx context.Context, store storage.Store, before snapshot, final string, set *pattern.Set, pre *prescan, v *verdicts, workers int) ([]Finding, error) {
+func guard(ctx context.Context, store storage.Store, before storestate.Snapshot, final string, set *pattern.Set, pre *prescan, v *verdicts, workers int) ([]Finding, error) {
 	eng := audit.NewEngine(set, false)
 	all, err := store.Images()
 	if err != nil {
@@ -126,15 +81,15 @@ func guard(ctx context.Context, store storage.Store, before snapshot, final stri
 	// those named now on layers storage did not hold before (pulled
 	// during the build; the build itself names nothing before the guard
 	// passed).
-	bases := maps.Clone(before.namedTops)
+	bases := maps.Clone(before.NamedTops)
 	for _, img := range all {
-		if img.ID != final && namedBase(img.Names) && img.TopLayer != "" && !before.layers[img.TopLayer] {
+		if img.ID != final && storestate.NamedBase(img.Names) && img.TopLayer != "" && !before.Layers[img.TopLayer] {
 			bases[img.TopLayer] = true
 		}
 	}
 	var images []*guardImage
 	for _, img := range all {
-		if before.images[img.ID] && img.ID != final {
+		if before.Images[img.ID] && img.ID != final {
 			continue
 		}
 		gi, err := describe(store, img, bases)
@@ -236,8 +191,7 @@ func scanLayer(ctx context.Context, store storage.Store, eng *audit.Engine, l *s
 			return ls, nil
 		}
 	}
-	none := storarchive.Uncompressed
-	rc, err := store.Diff("", l.ID, &storage.DiffOptions{Compression: &none})
+	rc, err := layertar.OpenStorage(ctx, store, l.ID)
 	if err != nil {
 		return nil, fmt.Errorf("reading layer %.12s: %w", l.ID, err)
 	}
@@ -325,7 +279,7 @@ func configBlob(store storage.Store, img storage.Image) ([]byte, error) {
 // images holding a finding, and the new images under the final one (the
 // --layers cache of its steps), with their layers. It goes by image, not by
 // "everything new", so a concurrent build in the same store keeps its work.
-func removeBuilt(store storage.Store, before snapshot, final string, findings []Finding) {
+func removeBuilt(store storage.Store, before storestate.Snapshot, final string, findings []Finding) {
 	doomed := map[string]bool{final: true}
 	for _, f := range findings {
 		if f.Image != "" {
@@ -333,15 +287,7 @@ func removeBuilt(store storage.Store, before snapshot, final string, findings []
 		}
 	}
 	if img, err := store.Image(final); err == nil {
-		chain := map[string]bool{}
-		for id := img.TopLayer; id != ""; {
-			chain[id] = true
-			l, err := store.Layer(id)
-			if err != nil {
-				break
-			}
-			id = l.Parent
-		}
+		chain := storestate.LayerChain(store, img.TopLayer)
 		if images, err := store.Images(); err == nil {
 			for _, i := range images {
 				if chain[i.TopLayer] {
@@ -351,7 +297,7 @@ func removeBuilt(store storage.Store, before snapshot, final string, findings []
 		}
 	}
 	for id := range doomed {
-		if !before.images[id] {
+		if !before.Images[id] {
 			// commit=true also deletes the layers no other image uses.
 			_, _ = store.DeleteImage(id, true)
 		}

@@ -3,11 +3,13 @@ package builder
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"sort"
 
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/storage"
 )
 
@@ -47,8 +49,8 @@ type journal struct {
 
 // writeJournal records in dir the images and layers of before, in the
 // store whose graph root is root.
-func writeJournal(dir, root string, before snapshot) error {
-	b, err := json.Marshal(journal{Store: filepath.Clean(root), Images: sortedKeys(before.images), Layers: sortedKeys(before.layers)})
+func writeJournal(dir, root string, before storestate.Snapshot) error {
+	b, err := json.Marshal(journal{Store: filepath.Clean(root), Images: slices.Sorted(maps.Keys(before.Images)), Layers: slices.Sorted(maps.Keys(before.Layers))})
 	if err != nil {
 		return err
 	}
@@ -143,7 +145,7 @@ func readContents(store storage.Store) (contents, error) {
 func unvouched(c contents, dead, live []*journal) []string {
 	var ids []string
 	for _, img := range c.images {
-		if !named(img.Names) && !c.run[img.ID] && newTo(dead, img.ID, imagesOf) && inAll(live, img.ID, imagesOf) {
+		if !storestate.Named(img.Names) && !c.run[img.ID] && newTo(dead, img.ID, imagesOf) && inAll(live, img.ID, imagesOf) {
 			ids = append(ids, img.ID)
 		}
 	}
@@ -173,7 +175,7 @@ func orphans(c contents, dead, live []*journal) []string {
 		}
 		depth[id] = d
 	}
-	ids := sortedKeys(doomed)
+	ids := slices.Sorted(maps.Keys(doomed))
 	sort.SliceStable(ids, func(a, b int) bool { return depth[ids[a]] > depth[ids[b]] })
 	return ids
 }
@@ -183,7 +185,7 @@ func orphans(c contents, dead, live []*journal) []string {
 // journal is kept.
 func settled(c contents, j *journal) bool {
 	for _, img := range c.images {
-		if !named(img.Names) && !c.run[img.ID] && !j.images[img.ID] {
+		if !storestate.Named(img.Names) && !c.run[img.ID] && !j.images[img.ID] {
 			return false
 		}
 	}
@@ -193,25 +195,6 @@ func settled(c contents, j *journal) bool {
 		}
 	}
 	return true
-}
-
-// buildahTempName is the name buildah gives an image it commits unnamed
-// (every --layers step, every stage) while containers/image writes it,
-// and takes away once the commit returns (buildah's commit.go,
-// nameToRemove); storage spells it docker.io/library/<64 hex>-tmp:latest.
-var buildahTempName = regexp.MustCompile(`(^|/)[0-9a-f]{64}-tmp(:latest)?$`)
-
-// named: some name of the image is a user's (a tag, or the name of a cache
-// entry), not buildah's temporary one. An image whose commit a kill cut
-// short between the two keeps the temporary name for good, and with it
-// whatever the step copied; it is as unvouched as an unnamed one.
-func named(names []string) bool {
-	for _, n := range names {
-		if !buildahTempName.MatchString(n) {
-			return true
-		}
-	}
-	return false
 }
 
 func imagesOf(j *journal) map[string]bool { return j.images }

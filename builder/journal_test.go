@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/storage"
 )
 
@@ -15,7 +16,7 @@ func TestJournalRoundTrip(t *testing.T) {
 	if _, ok := readJournal(dir); ok {
 		t.Fatal("a directory with no journal reads as journaled")
 	}
-	before := snapshot{images: map[string]bool{"a": true, "b": true}, layers: map[string]bool{"l1": true}}
+	before := storestate.Snapshot{Images: map[string]bool{"a": true, "b": true}, Layers: map[string]bool{"l1": true}}
 	if err := writeJournal(dir, "/store/root/", before); err != nil {
 		t.Fatal(err)
 	}
@@ -128,27 +129,6 @@ func TestSettled(t *testing.T) {
 	c.layers = slices.DeleteFunc(c.layers, func(l storage.Layer) bool { return l.ID == "L-cut" })
 	if !settled(c, dead) {
 		t.Error("not settled, with nothing but named or used images and layers left")
-	}
-}
-
-func TestNamed(t *testing.T) {
-	tmp := strings.Repeat("ab", 32) + "-tmp"
-	for _, tt := range []struct {
-		names []string
-		want  bool
-	}{
-		{nil, false},
-		{[]string{"docker.io/library/" + tmp + ":latest"}, false},
-		{[]string{"localhost/" + tmp + ":latest"}, false},
-		{[]string{tmp}, false},
-		{[]string{"docker.io/library/" + tmp + ":latest", "localhost/app:1"}, true},
-		{[]string{"localhost/hush-build-cache:k"}, true},
-		{[]string{"localhost/my-tmp:latest"}, true},
-		{[]string{"docker.io/library/" + tmp + ":v2"}, true},
-	} {
-		if got := named(tt.names); got != tt.want {
-			t.Errorf("named(%q) = %v, want %v", tt.names, got, tt.want)
-		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/archive"
@@ -112,7 +113,7 @@ func finish(ctx context.Context, store storage.Store, id string, p *plan) (_ *Re
 
 func exportOCI(ctx context.Context, src types.ImageReference, dir, name string, p *plan) error {
 	tag := name
-	if nt, err := qualify(name); err == nil {
+	if nt, err := storestate.Qualify(name); err == nil {
 		tag = nt.Tag()
 	}
 	dest, err := layout.NewReference(dir, tag)
@@ -133,7 +134,7 @@ func exportDocker(ctx context.Context, src types.ImageReference, file, name stri
 	_ = os.Remove(tmp)
 	var dest types.ImageReference
 	var err error
-	if nt, qerr := qualify(name); qerr == nil && len(p.tags) > 0 {
+	if nt, qerr := storestate.Qualify(name); qerr == nil && len(p.tags) > 0 {
 		dest, err = archive.NewReference(tmp, nt)
 	} else {
 		dest, err = archive.NewReference(tmp, nil)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/storage"
 
@@ -237,7 +238,7 @@ func TestGuardEqualsAudit(t *testing.T) {
 				b := putImage(t, store, *c.base, nil, "", []string{"localhost/base:latest"})
 				parent, from = &b, "localhost/base"
 			}
-			before, err := takeSnapshot(store)
+			before, err := storestate.Take(store)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hushbuild/hush/builder/internal/cmode"
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	"golang.org/x/sys/unix"
 
 	"github.com/sirupsen/logrus"
@@ -67,17 +69,17 @@ func sweep(ctx context.Context, store storage.Store, runtime string, layerDirs b
 	var dead []*deadBuild
 	var deadProcs []string
 	var deadJ, live []*journal
-	if base, err := tmpfsBase(); err == nil {
+	if base, err := rundir.TmpfsBase(); err == nil {
 		entries, _ := os.ReadDir(base)
 		for _, e := range entries {
 			if !e.IsDir() {
 				continue
 			}
 			pdir := filepath.Join(base, e.Name())
-			alive := ownerAlive(dirOwner(e.Name()))
+			alive := rundir.OwnerAlive(dirOwner(e.Name()))
 			// One journal per build (rundir.go's layout), or one at
 			// the top from an older hush.
-			for _, dir := range buildDirs(pdir) {
+			for _, dir := range rundir.BuildDirs(pdir) {
 				j, journaled := readJournal(dir)
 				if alive {
 					if journaled && j.of(root) {
@@ -105,7 +107,7 @@ func sweep(ctx context.Context, store storage.Store, runtime string, layerDirs b
 			deadProcs = append(deadProcs, pdir)
 		}
 	}
-	s.Dirs += sweepStepDirs() + sweepStaging(store) // container isolation (incontainer.go)
+	s.Dirs += cmode.Sweep(store) // container isolation
 	ctrs, err := store.Containers()
 	if err != nil {
 		return s, fmt.Errorf("listing containers: %w", err)
@@ -113,7 +115,7 @@ func sweep(ctx context.Context, store storage.Store, runtime string, layerDirs b
 	var firstErr error
 	for _, c := range ctrs {
 		tag, ok := buildOwner(c.Names)
-		if !ok || ownerAlive(tag) {
+		if !ok || rundir.OwnerAlive(tag) {
 			continue
 		}
 		_, _ = store.Unmount(c.ID, true)

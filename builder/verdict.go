@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	"go.podman.io/storage"
 
 	"github.com/hushbuild/hush/secrets"
@@ -43,7 +44,7 @@ const verdictKeyFile = "key"
 // verdictDir is beside the build directories, not among them: the sweep
 // removes every entry of tmpfsBase that is not a live build.
 func verdictDir() (string, error) {
-	base, err := tmpfsBase()
+	base, err := rundir.TmpfsBase()
 	if err != nil {
 		return "", err
 	}
@@ -63,7 +64,7 @@ func openVerdicts(secs []secrets.Secret) *verdicts {
 		return nil
 	}
 	dir, err := verdictDir()
-	if err != nil || ensurePrivateDir(dir) != nil {
+	if err != nil || rundir.EnsurePrivateDir(dir) != nil {
 		return nil
 	}
 	key, err := verdictKey(dir)

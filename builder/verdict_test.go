@@ -8,13 +8,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/hushbuild/hush/secrets"
 )
 
 // withTmpfs points tmpfsBase at a fresh directory on /dev/shm.
 func withTmpfs(t *testing.T) string {
 	t.Helper()
-	if !isTmpfs("/dev/shm") {
+	if !rundir.IsTmpfs("/dev/shm") {
 		t.Skip("no tmpfs at /dev/shm")
 	}
 	d, err := os.MkdirTemp("/dev/shm", "hush-verdict-test-")
@@ -93,7 +94,7 @@ func TestVerdicts(t *testing.T) {
 }
 
 func mustBase(t *testing.T) string {
-	b, err := tmpfsBase()
+	b, err := rundir.TmpfsBase()
 	if err != nil {
 		t.Fatal(err)
 	}

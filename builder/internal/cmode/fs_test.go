@@ -1,4 +1,4 @@
-package builder
+package cmode
 
 import (
 	"archive/tar"

@@ -1,4 +1,4 @@
-package builder
+package cmode
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	docker "github.com/fsouza/go-dockerclient"
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	buildkitparser "github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/sys/user"
 	"github.com/openshift/imagebuilder"
@@ -34,7 +35,7 @@ type rootExecutor struct {
 	stepDir string
 	values  map[string]secrets.Secret
 	// transient are hush's --secret target=/arg= mounts, in every step.
-	transient []string
+	transient []secretMount
 	// fromRoot returns the root directory of a stage or image named in
 	// COPY --from.
 	fromRoot func(name string) (string, error)
@@ -104,11 +105,16 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	}
 	var st stepSecrets
 	defer func() { _ = st.remove() }()
-	for _, spec := range append(append([]string{}, run.Mounts...), e.transient...) {
+	for _, spec := range run.Mounts {
 		m, err := parseRunMount(spec)
 		if err != nil {
 			return err
 		}
+		if err := st.place(e.stepDir, m, e.values); err != nil {
+			return err
+		}
+	}
+	for _, m := range e.transient {
 		if err := st.place(e.stepDir, m, e.values); err != nil {
 			return err
 		}
@@ -205,7 +211,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	// If hush dies, Pdeathsig ends the step's first process; the next
 	// sweep ends its process group from this note.
 	running := filepath.Join(e.stepDir, runningStepFile)
-	_, start, _ := procStat(cmd.Process.Pid)
+	_, start, _ := rundir.ProcStat(cmd.Process.Pid)
 	_ = os.WriteFile(running, []byte(fmt.Sprintf("%d-%s", cmd.Process.Pid, start)), 0o600)
 	err = cmd.Wait()
 	_ = os.Remove(running)

@@ -1,4 +1,4 @@
-package builder
+package storestate
 
 import (
 	"fmt"
@@ -7,9 +7,9 @@ import (
 	"go.podman.io/image/v5/docker/reference"
 )
 
-// qualify gives a tag the name podman and buildah would: a short name lives
+// Qualify gives a tag the name podman and buildah would: a short name lives
 // under localhost/, and a missing tag is :latest.
-func qualify(tag string) (reference.NamedTagged, error) {
+func Qualify(tag string) (reference.NamedTagged, error) {
 	name := tag
 	first, _, hasSlash := strings.Cut(tag, "/")
 	if !hasSlash || !(strings.ContainsAny(first, ".:") || first == "localhost") {

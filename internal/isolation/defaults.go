@@ -1,4 +1,4 @@
-package builder
+package isolation
 
 import (
 	"errors"
@@ -23,10 +23,10 @@ const defaultPolicy = `{"default":[{"type":"insecureAcceptAnything"}],"transport
 // defaultRegistries resolves short names as docker does.
 const defaultRegistries = "unqualified-search-registries = [\"docker.io\"]\nshort-name-mode = \"permissive\"\n"
 
-// fillHostDefaults points sys at built-in files for whichever of
+// FillHostDefaults points sys at built-in files for whichever of
 // policy.json and registries.conf exist nowhere, written into dir (the
 // build's private directory). It reports what it filled in.
-func fillHostDefaults(sys *types.SystemContext, dir string) ([]string, error) {
+func FillHostDefaults(sys *types.SystemContext, dir string) ([]string, error) {
 	var filled []string
 	if sys.SignaturePolicyPath == "" {
 		if _, err := signature.DefaultPolicy(sys); errors.Is(err, configfile.ErrConfigFileNotFound) {

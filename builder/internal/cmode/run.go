@@ -1,4 +1,4 @@
-package builder
+package cmode
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/openshift/imagebuilder"
 	"github.com/openshift/imagebuilder/dockerfile/parser"
 	"go.podman.io/buildah"
-	"go.podman.io/buildah/define"
 	"go.podman.io/storage"
 	graphdriver "go.podman.io/storage/drivers"
 	"go.podman.io/storage/pkg/archive"
@@ -27,7 +27,7 @@ import (
 // whose seccomp profile forbids namespaces: no namespaces and no mounts.
 // The Dockerfile is evaluated by imagebuilder (the evaluator buildah
 // uses) with rootExecutor; each stage's base is extracted over / (minus
-// the ignore list, cmode_fs.go), its steps run there, and what they
+// the ignore list, fs.go), its steps run there, and what they
 // changed is committed as the stage's one layer. Stages run in order;
 // COPY --from reads an earlier stage's committed image, which the vfs
 // driver keeps as a plain directory.
@@ -36,17 +36,15 @@ import (
 // build stages its layers; each build has <owner>/ there, swept if it dies.
 const stagingDirName = "hush-staging"
 
-func init() { containerEngine = runInContainer }
-
-// runInContainer builds p's Dockerfile with container isolation and
-// returns the final image's id. Guard, tags and outputs follow as usual.
-// The caller (isolation_container.go) has checked that hush runs as root
+// Run builds j's Dockerfile with container isolation and returns the
+// final image's id. Guard, tags and outputs follow as usual.
+// The caller (setupIsolation, via isolation.Resolve) has checked that hush runs as root
 // in a container (or was forced).
-func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, error) {
-	if err := p.checkContainerMode(store); err != nil {
+func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
+	if err := j.check(store); err != nil {
 		return "", err
 	}
-	owner := ownerTag()
+	owner := rundir.OwnerTag()
 	staging := filepath.Join(store.GraphRoot(), stagingDirName, owner)
 	if err := os.MkdirAll(staging, 0o700); err != nil {
 		return "", fmt.Errorf("staging directory: %w", err)
@@ -56,9 +54,9 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 	// on a machine: a container's /dev/shm holds 64 MiB, and the stage's
 	// layer is on the store's disk (unvouched, swept) from its commit on
 	// in every mode.
-	p.undo = append(p.undo, func() { os.RemoveAll(staging) })
-	if p.sys != nil {
-		p.sys.BigFilesTemporaryDir = staging
+	j.Defer(func() { os.RemoveAll(staging) })
+	if j.Sys != nil {
+		j.Sys.BigFilesTemporaryDir = staging
 	}
 	unlock, err := lockContainerMode(store)
 	if err != nil {
@@ -72,7 +70,7 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 	}
 	defer os.RemoveAll(stepDir)
 
-	ign, err := p.ignoreList(store, stepDir)
+	ign, err := j.ignoreList(store, stepDir)
 	if err != nil {
 		return "", err
 	}
@@ -100,25 +98,25 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 			rerr = restoreRoot("/", ign, skel)
 		}
 		if rerr != nil {
-			fmt.Fprintf(p.stderr, "warning: clearing / after the build: %v\n", rerr)
+			fmt.Fprintf(j.Warn, "warning: clearing / after the build: %v\n", rerr)
 		}
 	}()
 
-	node, err := imagebuilder.ParseFile(p.dockerfile)
+	node, err := imagebuilder.ParseFile(j.Dockerfile)
 	if err != nil {
-		return "", fmt.Errorf("parsing %s: %w", p.dockerfile, err)
+		return "", fmt.Errorf("parsing %s: %w", j.Dockerfile, err)
 	}
-	stages, err := imagebuilder.NewStages(node, imagebuilder.NewBuilder(p.opts.Args))
+	stages, err := imagebuilder.NewStages(node, imagebuilder.NewBuilder(j.Args))
 	if err != nil {
 		return "", fmt.Errorf("reading stages: %w", err)
 	}
-	if p.opts.Target != "" {
+	if j.Target != "" {
 		var ok bool
-		if stages, ok = stages.ThroughTarget(p.opts.Target); !ok {
-			return "", fmt.Errorf("--target %q: no such stage", p.opts.Target)
+		if stages, ok = stages.ThroughTarget(j.Target); !ok {
+			return "", fmt.Errorf("--target %q: no such stage", j.Target)
 		}
 	}
-	excludes, err := imagebuilder.ParseDockerignore(p.opts.ContextDirectory)
+	excludes, err := imagebuilder.ParseDockerignore(j.ContextDir)
 	if err != nil {
 		return "", fmt.Errorf("reading .dockerignore: %w", err)
 	}
@@ -136,7 +134,7 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 		if _, isStage := stageIndex(stages[:i], from); isStage || from == "scratch" {
 			continue
 		}
-		if err := p.pull(ctx, store, from, pulled); err != nil {
+		if err := j.pull(ctx, store, from, pulled); err != nil {
 			return "", err
 		}
 	}
@@ -145,7 +143,7 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 			if _, isStage := stageIndex(stages[:i], from); isStage {
 				continue
 			}
-			if err := p.pull(ctx, store, from, pulled); err != nil {
+			if err := j.pull(ctx, store, from, pulled); err != nil {
 				return "", err
 			}
 		}
@@ -162,7 +160,7 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 	defer func() { _ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) }()
 
 	values := map[string]secrets.Secret{}
-	for _, s := range p.secrets.Loaded() {
+	for _, s := range j.Values {
 		values[s.ID] = s
 	}
 	images := make([]string, len(stages))
@@ -193,18 +191,18 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 	n := 0
 	for i, st := range stages {
 		var base *baseImage
-		if j, ok := stageIndex(stages[:i], froms[i]); ok {
-			base, err = loadBase(ctx, store, p.sys, froms[i], images[j])
+		if k, ok := stageIndex(stages[:i], froms[i]); ok {
+			base, err = loadBase(ctx, store, j.Sys, froms[i], images[k])
 		} else if froms[i] == "scratch" {
-			base, err = loadBase(ctx, store, p.sys, froms[i], "")
+			base, err = loadBase(ctx, store, j.Sys, froms[i], "")
 		} else {
-			base, err = loadBase(ctx, store, p.sys, froms[i], pulled[froms[i]])
+			base, err = loadBase(ctx, store, j.Sys, froms[i], pulled[froms[i]])
 		}
 		if err != nil {
 			return "", err
 		}
 		n++
-		fmt.Fprintf(p.opts.ReportWriter, "[%d/%d] STEP %d/%d: FROM %s (container isolation)\n", i+1, len(stages), n, total, froms[i])
+		fmt.Fprintf(j.Report, "[%d/%d] STEP %d/%d: FROM %s (container isolation)\n", i+1, len(stages), n, total, froms[i])
 		ib := st.Builder
 		ib.Excludes = excludes
 		if err := ib.FromImage(base.dockerImage(), st.Node); err != nil {
@@ -226,8 +224,8 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 		}
 		cur = before
 		exec := &rootExecutor{
-			ctx: ctx, contextDir: p.opts.ContextDirectory, stdout: p.opts.Out, stderr: p.opts.Err,
-			stepDir: stepDir, values: values, transient: p.secrets.runMounts, fromRoot: fromRoot,
+			ctx: ctx, contextDir: j.ContextDir, stdout: j.Stdout, stderr: j.Stderr,
+			stepDir: stepDir, values: values, transient: mountsOf(j.Mounts), fromRoot: fromRoot,
 		}
 		createdBy := ""
 		for k, child := range st.Node.Children {
@@ -236,7 +234,7 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 			if err := step.Resolve(child); err != nil {
 				return "", fmt.Errorf("%s: %w", child.Original, err)
 			}
-			fmt.Fprintf(p.opts.ReportWriter, "[%d/%d] STEP %d/%d: %s\n", i+1, len(stages), n, total, child.Original)
+			fmt.Fprintf(j.Report, "[%d/%d] STEP %d/%d: %s\n", i+1, len(stages), n, total, child.Original)
 			if err := ib.Run(step, exec, k == len(st.Node.Children)-1); err != nil {
 				return "", fmt.Errorf("building at STEP %q: %w", child.Original, err)
 			}
@@ -253,51 +251,51 @@ func runInContainer(ctx context.Context, store storage.Store, p *plan) (string, 
 			return "", err
 		}
 		created := time.Now()
-		if p.opts.SourceDateEpoch != nil {
-			created = *p.opts.SourceDateEpoch
+		if j.SourceDateEpoch != nil {
+			created = *j.SourceDateEpoch
 		}
 		cfg := ib.Config()
 		s := stageImage{config: cfg, env: mergeEnv(ib.Env, ib.RunConfig.Env), createdBy: createdBy, created: created}
 		if i == len(stages)-1 {
-			s.labels = p.opts.Labels
+			s.labels = j.Labels
 		}
-		id, err := commitStage(ctx, store, p.sys, staging, "/", changes(before, after), base, s)
+		id, err := commitStage(ctx, store, j.Sys, staging, "/", changes(before, after), base, s)
 		if err != nil {
 			return "", fmt.Errorf("stage %d: %w", i+1, err)
 		}
 		images[i] = id
-		fmt.Fprintf(p.opts.ReportWriter, "--> %.12s\n", id)
+		fmt.Fprintf(j.Report, "--> %.12s\n", id)
 	}
 	return images[len(images)-1], nil
 }
 
-// checkContainerMode refuses what container isolation cannot do safely.
-func (p *plan) checkContainerMode(store storage.Store) error {
+// check refuses what container isolation cannot do safely.
+func (j Job) check(store storage.Store) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("--isolation container needs root in the container (it extracts images over /)")
 	}
 	if d := store.GraphDriverName(); d != "vfs" {
 		return fmt.Errorf("--isolation container needs the vfs storage driver (no mounts in a container), not %q: use --storage-driver vfs", d)
 	}
-	if p.opts.Layers {
+	if j.Layers {
 		return fmt.Errorf("--layers: container isolation commits one layer per stage")
 	}
-	if p.opts.ConfigureNetwork == define.NetworkDisabled {
+	if j.NoNetwork {
 		return fmt.Errorf("--network none: container isolation cannot take a step's network away (no namespaces)")
 	}
-	if p.secrets.sensitive() && p.buildDir == "" {
+	if len(j.Values) > 0 && j.BuildDir == "" {
 		return fmt.Errorf("container isolation with secrets needs a tmpfs (/dev/shm, or $HUSH_TMPFS)")
 	}
 	return nil
 }
 
 // pull makes sure name is in storage, per the pull policy, once.
-func (p *plan) pull(ctx context.Context, store storage.Store, name string, pulled map[string]string) error {
+func (j Job) pull(ctx context.Context, store storage.Store, name string, pulled map[string]string) error {
 	if _, ok := pulled[name]; ok {
 		return nil
 	}
 	id, err := buildah.Pull(ctx, name, buildah.PullOptions{
-		Store: store, SystemContext: p.sys, ReportWriter: p.opts.ReportWriter, PullPolicy: p.opts.PullPolicy,
+		Store: store, SystemContext: j.Sys, ReportWriter: j.Report, PullPolicy: j.PullPolicy,
 	})
 	if err != nil {
 		return fmt.Errorf("pulling %s: %w", name, err)
@@ -366,22 +364,20 @@ func copyFroms(node *parser.Node) []string {
 }
 
 // ignoreList keeps what the build needs out of the stage's root.
-func (p *plan) ignoreList(store storage.Store, stepDir string) (*ignoreList, error) {
+func (j Job) ignoreList(store storage.Store, stepDir string) (*ignoreList, error) {
 	mi, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
-	extra := []string{store.GraphRoot(), store.RunRoot(), stepDir, p.buildDir, p.opts.ContextDirectory, p.dockerfile}
+	extra := []string{store.GraphRoot(), store.RunRoot(), stepDir, j.BuildDir, j.ContextDir, j.Dockerfile}
 	if exe, err := os.Executable(); err == nil {
 		extra = append(extra, ownDirOf(exe))
 	}
-	for _, o := range p.outputs {
-		extra = append(extra, o.Dest)
+	extra = append(extra, j.Keep...)
+	if j.Sys != nil && j.Sys.AuthFilePath != "" {
+		extra = append(extra, j.Sys.AuthFilePath)
 	}
-	if p.sys != nil && p.sys.AuthFilePath != "" {
-		extra = append(extra, p.sys.AuthFilePath)
-	}
-	if base, err := tmpfsBase(); err == nil {
+	if base, err := rundir.TmpfsBase(); err == nil {
 		extra = append(extra, base)
 	}
 	for _, e := range extra {
@@ -422,7 +418,7 @@ const stepDirPrefix = "hush-steps-"
 const runningStepFile = "running"
 
 func makeStepDir(owner string) (string, error) {
-	base, err := tmpfsBase()
+	base, err := rundir.TmpfsBase()
 	if err != nil {
 		return "", err
 	}
@@ -436,9 +432,14 @@ func makeStepDir(owner string) (string, error) {
 	return dir, nil
 }
 
+// Sweep removes what dead container-isolation builds left: their step
+// directories (secret values on tmpfs) and staging directories, and the /
+// one left half built. It returns how many directories it removed.
+func Sweep(store storage.Store) int { return sweepStepDirs() + sweepStaging(store) }
+
 // sweepStepDirs removes the step directories of dead builds.
 func sweepStepDirs() int {
-	base, err := tmpfsBase()
+	base, err := rundir.TmpfsBase()
 	if err != nil {
 		return 0
 	}
@@ -446,7 +447,7 @@ func sweepStepDirs() int {
 	entries, _ := os.ReadDir(filepath.Dir(base))
 	for _, e := range entries {
 		tag, ok := strings.CutPrefix(e.Name(), stepDirPrefix)
-		if !ok || !e.IsDir() || ownerAlive(tag) {
+		if !ok || !e.IsDir() || rundir.OwnerAlive(tag) {
 			continue
 		}
 		dir := filepath.Join(filepath.Dir(base), e.Name())
@@ -472,7 +473,7 @@ func sweepStaging(store storage.Store) int {
 	entries, _ := os.ReadDir(dir)
 	n := 0
 	for _, e := range entries {
-		if !e.IsDir() || ownerAlive(e.Name()) {
+		if !e.IsDir() || rundir.OwnerAlive(e.Name()) {
 			continue
 		}
 		restoreDeadRoot(store, filepath.Join(dir, e.Name()))

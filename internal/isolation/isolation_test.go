@@ -1,4 +1,4 @@
-package builder
+package isolation
 
 import (
 	"os"
@@ -8,15 +8,15 @@ import (
 	"go.podman.io/image/v5/types"
 )
 
-func TestParseIsolation(t *testing.T) {
-	for in, want := range map[string]Isolation{"auto": IsolationAuto, "": IsolationAuto, "oci": IsolationOCI,
-		"rootless": IsolationRootless, "chroot": IsolationChroot, "container": IsolationContainer} {
-		if got, err := ParseIsolation(in); err != nil || got != want {
-			t.Errorf("ParseIsolation(%q) = %q, %v; want %q", in, got, err, want)
+func TestParse(t *testing.T) {
+	for in, want := range map[string]Mode{"auto": Auto, "": Auto, "oci": OCI,
+		"rootless": Rootless, "chroot": Chroot, "container": Container} {
+		if got, err := Parse(in); err != nil || got != want {
+			t.Errorf("Parse(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	if _, err := ParseIsolation("vm"); err == nil {
-		t.Error(`ParseIsolation("vm"): want an error`)
+	if _, err := Parse("vm"); err == nil {
+		t.Error(`Parse("vm"): want an error`)
 	}
 }
 
@@ -42,7 +42,7 @@ func TestFillHostDefaults(t *testing.T) {
 	t.Setenv("CONTAINERS_REGISTRIES_CONF", "")
 	sys := &types.SystemContext{RootForImplicitAbsolutePaths: empty}
 	dir := t.TempDir()
-	filled, err := fillHostDefaults(sys, dir)
+	filled, err := FillHostDefaults(sys, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,13 +63,13 @@ func TestFillHostDefaults(t *testing.T) {
 		}
 	}
 	sys = &types.SystemContext{RootForImplicitAbsolutePaths: empty}
-	if filled, err := fillHostDefaults(sys, dir); err != nil || len(filled) != 0 {
+	if filled, err := FillHostDefaults(sys, dir); err != nil || len(filled) != 0 {
 		t.Errorf("with both files present: filled %v, %v; want nothing", filled, err)
 	}
 }
 
 // BenchmarkDetect is what auto detection adds to a build, uncached: the
-// forked probes and the cgroup mkdir (go test -bench Detect ./builder/).
+// forked probes and the cgroup mkdir (go test -bench Detect ./internal/isolation/).
 func BenchmarkDetect(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		_ = detect()

@@ -1,4 +1,12 @@
-package builder
+// Package rundir owns where a build's secret-bearing files live on tmpfs:
+// the user's private base directory (and its squat-proof alternative), the
+// process's directory named by its owner tag (<pid>-<start>), each build's
+// directory, the process's TMPDIR, and telling a live owner from a dead
+// one. The layout is described below.
+//
+// It must not import builder or any other hush package: the builder,
+// container mode, recovery and the caches all build on it.
+package rundir
 
 import (
 	"crypto/rand"
@@ -35,18 +43,18 @@ import (
 // (of this or an older hush) removes the whole of it once the process is
 // dead, and leaves it alone while it lives.
 
-// buildDirPrefix starts the name of each build's directory.
-const buildDirPrefix = "build-"
+// BuildDirPrefix starts the name of each build's directory.
+const BuildDirPrefix = "build-"
 
-// tmpfsParent returns the tmpfs directory that holds every base: the
+// TmpfsParent returns the tmpfs directory that holds every base: the
 // first of $HUSH_TMPFS, $XDG_RUNTIME_DIR and /dev/shm that is a tmpfs.
-func tmpfsParent() (string, error) {
+func TmpfsParent() (string, error) {
 	var tried []string
 	for _, d := range []string{os.Getenv("HUSH_TMPFS"), os.Getenv("XDG_RUNTIME_DIR"), "/dev/shm"} {
 		if d == "" {
 			continue
 		}
-		if isTmpfs(d) {
+		if IsTmpfs(d) {
 			return d, nil
 		}
 		tried = append(tried, d)
@@ -54,14 +62,14 @@ func tmpfsParent() (string, error) {
 	return "", fmt.Errorf("no tmpfs to hold secrets (tried %s): set HUSH_TMPFS to a tmpfs directory", strings.Join(tried, ", "))
 }
 
-// tmpfsBase returns the directory holding every build directory of this
+// TmpfsBase returns the directory holding every build directory of this
 // user, creating it if need be.
-func tmpfsBase() (string, error) {
-	base, _, err := tmpfsBaseNote()
+func TmpfsBase() (string, error) {
+	base, _, err := TmpfsBaseNote()
 	return base, err
 }
 
-// tmpfsBaseNote is tmpfsBase plus, when the usual name was taken by
+// TmpfsBaseNote is tmpfsBase plus, when the usual name was taken by
 // someone else, a one-line note saying so and what was used instead.
 //
 // The base is <parent>/hush-<uid>. In a shared, world-writable parent such
@@ -70,8 +78,8 @@ func tmpfsBase() (string, error) {
 // then uses <parent>/hush-<uid>.<random>, made with O_EXCL semantics by
 // MkdirTemp, so it cannot be squatted; every process of the user picks the
 // first such directory it owns, so they all (and their sweeps) agree.
-func tmpfsBaseNote() (base, note string, err error) {
-	parent, err := tmpfsParent()
+func TmpfsBaseNote() (base, note string, err error) {
+	parent, err := TmpfsParent()
 	if err != nil {
 		return "", "", err
 	}
@@ -79,7 +87,7 @@ func tmpfsBaseNote() (base, note string, err error) {
 	// the user namespace, and /dev/shm is shared with root.
 	name := fmt.Sprintf("hush-%d", unshare.GetRootlessUID())
 	usual := filepath.Join(parent, name)
-	err = ensurePrivateDir(usual)
+	err = EnsurePrivateDir(usual)
 	if err == nil {
 		return usual, "", nil
 	}
@@ -126,7 +134,7 @@ func firstOwned(parent, name string) string {
 	return ""
 }
 
-func isTmpfs(dir string) bool {
+func IsTmpfs(dir string) bool {
 	var st unix.Statfs_t
 	return unix.Statfs(dir, &st) == nil && st.Type == unix.TMPFS_MAGIC
 }
@@ -145,10 +153,10 @@ func (e *squatError) Error() string {
 	return fmt.Sprintf("%s belongs to another user (uid %d as seen here)", e.path, e.uid)
 }
 
-// ensurePrivateDir creates dir 0700, or checks that an existing one is a
+// EnsurePrivateDir creates dir 0700, or checks that an existing one is a
 // real directory owned by us and closed to others (it sits in a shared,
 // world-writable place like /dev/shm).
-func ensurePrivateDir(dir string) error {
+func EnsurePrivateDir(dir string) error {
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
@@ -169,9 +177,9 @@ func checkPrivateDir(dir string) error {
 	return nil
 }
 
-// procStat reads a process's state (field 3 of /proc/PID/stat) and start
+// ProcStat reads a process's state (field 3 of /proc/PID/stat) and start
 // time (field 22).
-func procStat(pid int) (state byte, start string, ok bool) {
+func ProcStat(pid int) (state byte, start string, ok bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, "", false
@@ -189,30 +197,30 @@ func procStat(pid int) (state byte, start string, ok bool) {
 	return f[0][0], f[19], true
 }
 
-// ownerTag is this process's <pid>-<start>: the name of its directory and
+// OwnerTag is this process's <pid>-<start>: the name of its directory and
 // the start of its builds' container name suffixes.
-func ownerTag() string {
+func OwnerTag() string {
 	pid := os.Getpid()
-	_, start, _ := procStat(pid)
+	_, start, _ := ProcStat(pid)
 	return strconv.Itoa(pid) + "-" + start
 }
 
-// nonce tells one build of a process from another.
-func nonce() string {
+// Nonce tells one build of a process from another.
+func Nonce() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
 
-// processDir returns this process's directory, creating it (and the base)
+// ProcessDir returns this process's directory, creating it (and the base)
 // if need be, with tmpfsBaseNote's note.
-func processDir() (dir, note string, err error) {
-	base, note, err := tmpfsBaseNote()
+func ProcessDir() (dir, note string, err error) {
+	base, note, err := TmpfsBaseNote()
 	if err != nil {
 		return "", "", err
 	}
-	dir = filepath.Join(base, ownerTag())
-	if err := ensurePrivateDir(dir); err != nil {
+	dir = filepath.Join(base, OwnerTag())
+	if err := EnsurePrivateDir(dir); err != nil {
 		return "", "", err
 	}
 	madeProcessDir.Store(dir)
@@ -223,18 +231,18 @@ func processDir() (dir, note string, err error) {
 // RemoveTempDir.
 var madeProcessDir atomic.Value
 
-// buildDirs returns the directories that may hold a build's journal under
+// BuildDirs returns the directories that may hold a build's journal under
 // a process's directory: each build-<nonce>, and the process directory
 // itself, where an older hush wrote its one build's journal.
-func buildDirs(procDir string) []string {
-	dirs, _ := filepath.Glob(filepath.Join(procDir, buildDirPrefix+"*"))
+func BuildDirs(procDir string) []string {
+	dirs, _ := filepath.Glob(filepath.Join(procDir, BuildDirPrefix+"*"))
 	return append([]string{procDir}, dirs...)
 }
 
-// ownerAlive reports whether the process a name's owner tag names is still
+// OwnerAlive reports whether the process a name's owner tag names is still
 // running; the name may go on after the tag (a container name suffix's
 // -<nonce>).
-func ownerAlive(name string) bool {
+func OwnerAlive(name string) bool {
 	f := strings.SplitN(name, "-", 3)
 	if len(f) < 2 {
 		return false
@@ -246,6 +254,6 @@ func ownerAlive(name string) bool {
 	// A zombie (exited, not yet reaped by its parent) or dying process
 	// keeps its pid and start time in /proc but holds nothing: its build is
 	// as dead as a reaped one's.
-	state, got, ok := procStat(pid)
+	state, got, ok := ProcStat(pid)
 	return ok && got == f[1] && state != 'Z' && state != 'X'
 }

@@ -1,4 +1,4 @@
-package builder
+package isolation
 
 /*
 #define _GNU_SOURCE

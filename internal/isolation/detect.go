@@ -1,4 +1,4 @@
-package builder
+package isolation
 
 import (
 	"errors"
@@ -6,16 +6,15 @@ import (
 	"os"
 	"sync"
 
-	"go.podman.io/buildah/define"
 	"go.podman.io/storage/pkg/unshare"
 )
 
 // Detection is what the probes found where hush runs: the mode auto picks,
 // why, and each probe's outcome (nil: it worked; not run: ErrNotProbed).
 type Detection struct {
-	Mode Isolation // "" when no mode works: Err says what to change
-	Why  string    // one clause: why this mode and not a stronger one
-	Err  error     // no mode works here: one line naming what to change
+	Mode Mode   // "" when no mode works: Err says what to change
+	Why  string // one clause: why this mode and not a stronger one
+	Err  error  // no mode works here: one line naming what to change
 
 	InContainer   bool
 	ContainerSign string // what showed it (/.dockerenv exists, ...)
@@ -58,9 +57,9 @@ func detect() Detection {
 		d.Proc = probeNS(false, false, true)
 		switch {
 		case d.Mount == nil && d.Proc == nil:
-			d.Mode, d.Why = IsolationRootless, "user namespace with mounts and its own /proc"
+			d.Mode, d.Why = Rootless, "user namespace with mounts and its own /proc"
 		case d.Mount == nil:
-			d.Mode, d.Why = IsolationChroot, fmt.Sprintf("user namespace and mounts work, but runc cannot mount /proc (%v)", d.Proc)
+			d.Mode, d.Why = Chroot, fmt.Sprintf("user namespace and mounts work, but runc cannot mount /proc (%v)", d.Proc)
 		default:
 			d.Err = fmt.Errorf("no isolation works here: mounts are refused in the user namespace (%v); allow mounts (docker run --security-opt seccomp=unconfined, or Kubernetes seccompProfile Unconfined)", d.Mount)
 		}
@@ -75,9 +74,9 @@ func detect() Detection {
 		d.Proc = probeNS(true, false, true)
 		switch {
 		case d.Mount == nil && d.Proc == nil:
-			d.Mode, d.Why = IsolationRootless, "user namespace with mounts and its own /proc"
+			d.Mode, d.Why = Rootless, "user namespace with mounts and its own /proc"
 		case d.Mount == nil:
-			d.Mode, d.Why = IsolationChroot, fmt.Sprintf("user namespace and mounts work, but runc cannot mount /proc (%v)", d.Proc)
+			d.Mode, d.Why = Chroot, fmt.Sprintf("user namespace and mounts work, but runc cannot mount /proc (%v)", d.Proc)
 		default:
 			d.Err = fmt.Errorf("no isolation works here: uid %d cannot mount in its user namespace (%v); run as root in the container, or allow mounts (docker run --security-opt seccomp=unconfined)", euid, d.Mount)
 		}
@@ -89,21 +88,21 @@ func detect() Detection {
 		}
 		switch {
 		case d.Mount == nil && d.Proc == nil && d.Cgroup == nil:
-			d.Mode, d.Why = IsolationOCI, "root with namespaces, mounts and cgroups"
+			d.Mode, d.Why = OCI, "root with namespaces, mounts and cgroups"
 		case d.Mount == nil && d.Cgroup != nil:
-			d.Mode, d.Why = IsolationChroot, fmt.Sprintf("namespaces and mounts work, but runc cannot create a cgroup (%v)", d.Cgroup)
+			d.Mode, d.Why = Chroot, fmt.Sprintf("namespaces and mounts work, but runc cannot create a cgroup (%v)", d.Cgroup)
 		case d.Mount == nil:
-			d.Mode, d.Why = IsolationChroot, fmt.Sprintf("namespaces and mounts work, but runc cannot mount /proc (%v)", d.Proc)
+			d.Mode, d.Why = Chroot, fmt.Sprintf("namespaces and mounts work, but runc cannot mount /proc (%v)", d.Proc)
 		default:
 			// No CAP_SYS_ADMIN (or seccomp refuses): a user namespace
 			// gives root the capabilities chroot isolation needs.
 			d.UserNS = probeNS(true, true, false)
 			switch {
 			case d.UserNS == nil:
-				d.Mode, d.NeedUserNS = IsolationChroot, true
+				d.Mode, d.NeedUserNS = Chroot, true
 				d.Why = fmt.Sprintf("root cannot mount (%v), but can in a user namespace; no cgroups", d.Mount)
 			case d.InContainer:
-				d.Mode = IsolationContainer
+				d.Mode = Container
 				d.Why = fmt.Sprintf("in a container (%s) that forbids namespaces (%v) and mounts (%v)", d.ContainerSign, d.UserNS, d.Mount)
 			default:
 				d.Err = fmt.Errorf("no isolation works here: root cannot create namespaces (%v) or mount (%v), and this is not a container (container mode would rewrite /); allow namespaces, or run hush in a container", d.UserNS, d.Mount)
@@ -113,24 +112,24 @@ func detect() Detection {
 	return d
 }
 
-// resolveIsolation turns the requested mode into the one the build uses:
+// Resolve turns the requested mode into the one the build uses:
 // auto takes Detect's answer; an explicit mode is taken as asked, except
 // where it cannot work for who hush runs as, or (container mode) where it
 // would rewrite the root of a machine.
-func resolveIsolation(want Isolation, forceContainer bool) (Isolation, Detection, error) {
+func Resolve(want Mode, forceContainer bool) (Mode, Detection, error) {
 	realRoot := os.Geteuid() == 0 && !inUserNS()
 	switch want {
-	case IsolationAuto:
+	case Auto:
 		d := Detect()
 		if d.Err != nil {
 			return "", d, d.Err
 		}
 		return d.Mode, d, nil
-	case IsolationOCI:
+	case OCI:
 		if !realRoot {
 			return "", Detection{}, fmt.Errorf("--isolation oci needs root: use rootless or chroot")
 		}
-	case IsolationContainer:
+	case Container:
 		if !realRoot {
 			return "", Detection{}, fmt.Errorf("--isolation container needs root in the container: it installs each stage's base image over /")
 		}
@@ -141,20 +140,6 @@ func resolveIsolation(want Isolation, forceContainer bool) (Isolation, Detection
 		}
 	}
 	return want, Detection{Mode: want, Why: "asked for"}, nil
-}
-
-// buildahIsolation is the buildah isolation a mode runs RUN steps with.
-func buildahIsolation(m Isolation) define.Isolation {
-	switch m {
-	case IsolationRootless:
-		return define.IsolationOCIRootless
-	case IsolationChroot:
-		return define.IsolationChroot
-	}
-	if os.Geteuid() != 0 {
-		return define.IsolationOCIRootless
-	}
-	return define.IsolationOCI
 }
 
 // inUserNS reports whether hush (or storage, for an unprivileged user)

@@ -1,4 +1,4 @@
-package builder
+package cmode
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
@@ -286,14 +285,4 @@ func mergeEnv(base, over []string) []string {
 		out = append(out, kv)
 	}
 	return out
-}
-
-// sortedKeys is for deterministic iteration in messages.
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
