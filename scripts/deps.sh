@@ -12,6 +12,14 @@ have docker-registry || [ -x /usr/bin/docker-registry ] || need+=(docker-registr
 have gcc           || need+=(gcc)
 have git           || need+=(git)
 have make          || need+=(make)
+# The archive scanner's tests build their data with the real tools.
+have cpio          || need+=(cpio)
+have rpmbuild      || need+=(rpm)
+have zstd          || need+=(zstd)
+have xz            || need+=(xz-utils)
+have bzip2         || need+=(bzip2)
+have zip           || need+=(zip)
+have jar           || need+=(default-jdk-headless)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "deps: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2; exit 1
