@@ -12,6 +12,24 @@ have docker-registry || [ -x /usr/bin/docker-registry ] || need+=(docker-registr
 have gcc           || need+=(gcc)
 have git           || need+=(git)
 have make          || need+=(make)
+# audit/corpus's writers: the real serialisers and tools the recall matrix
+# writes secrets with (a writer whose tool is missing is skipped, one line).
+have python3       || need+=(python3)
+python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)
+have perl          || need+=(perl)
+perl -MURI::Escape -e 1 2>/dev/null || need+=(liburi-perl)
+have node          || need+=(nodejs)
+have java          || need+=(openjdk-17-jdk-headless)
+have php           || need+=(php-cli)
+have cpio          || need+=(cpio)
+have rpmbuild      || need+=(rpm)
+have brotli        || need+=(brotli)
+have zstd          || need+=(zstd)
+have xxd           || need+=(xxd)
+have gpg           || need+=(gnupg)
+have openssl       || need+=(openssl)
+have ssh-keygen    || need+=(openssh-client)
+have zip           || need+=(zip)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "deps: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2; exit 1
