@@ -156,9 +156,8 @@ type plan struct {
 	outputs    []Output
 	sys        *types.SystemContext
 	secrets    *delivery
-	secretSet  *pattern.Set     // the --secret values' patterns
-	set        *pattern.Set     // those plus credential-named build args: guard and redactor
-	all        []secrets.Secret // the values behind set
+	set        *pattern.Set     // the --secret values and credential-named build args: guard and redactor
+	all        []secrets.Secret // the values behind set, the build's one list of them
 	redactors  map[io.Writer]*pattern.Redactor
 	buildArgs  map[string]string
 	storage    StorageOptions
@@ -211,7 +210,6 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		return nil, badOption("Secrets", err)
 	}
 	p.undo = append(p.undo, p.secrets.close)
-	p.secretSet = pattern.NewSet(p.secrets.Loaded()...)
 	p.all = append(append([]secrets.Secret(nil), p.secrets.Loaded()...), credentialArgs(o.BuildArgs)...)
 	p.set = pattern.NewSet(p.all...)
 	p.stderr = p.redact(p.stderr)
