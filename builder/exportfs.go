@@ -1,10 +1,13 @@
 package builder
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
+	"github.com/hushbuild/hush/builder/internal/unpack"
 	"go.podman.io/storage"
 	"go.podman.io/storage/pkg/archive"
 )
@@ -19,8 +22,11 @@ const (
 
 // exportFS writes the built image's filesystem to a directory (local) or
 // a tar file (tar). Files are owned by the user running hush, as docker's
-// local exporter does; the tar keeps the image's owners.
-func exportFS(store storage.Store, id string, o Output) (err error) {
+// local exporter does, without device nodes, FIFOs or setuid/setgid bits
+// (builder/internal/unpack); the tar keeps the image's owners and modes.
+// Either is written under a fresh private name beside DEST, recorded with
+// record for the sweep, and renamed onto DEST once complete.
+func exportFS(ctx context.Context, store storage.Store, id string, o Output, record func(string) error) (err error) {
 	mnt, err := store.MountImage(id, []string{"ro"}, "")
 	if err != nil {
 		return fmt.Errorf("output %s %s: mounting the image: %w", o.Type, o.Dest, err)
@@ -32,28 +38,32 @@ func exportFS(store storage.Store, id string, o Output) (err error) {
 	}
 	defer rc.Close()
 	if o.Type == OutputLocal {
-		if err := os.MkdirAll(o.Dest, 0o755); err != nil {
-			return fmt.Errorf("output local %s: %w", o.Dest, err)
-		}
-		if err := archive.Untar(rc, o.Dest, &archive.TarOptions{NoLchown: true}); err != nil {
+		if _, err := unpack.Unpack(ctx, rc, o.Dest, unpack.Options{Made: record}); err != nil {
 			return fmt.Errorf("output local %s: %w", o.Dest, err)
 		}
 		return nil
 	}
-	// Write beside the destination and rename, so a failure never leaves a
-	// truncated tar under the name.
-	tmp := o.Dest + ".hush-partial"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	// A fresh name (O_EXCL) beside the destination, renamed onto it: never
+	// a name another user could plant a symlink at, never a truncated tar
+	// under DEST.
+	f, err := os.CreateTemp(filepath.Dir(o.Dest), ".hush-partial-")
 	if err != nil {
 		return fmt.Errorf("output tar %s: %w", o.Dest, err)
 	}
-	defer os.Remove(tmp)
+	defer os.Remove(f.Name())
+	if err := record(f.Name()); err != nil {
+		f.Close()
+		return fmt.Errorf("output tar %s: %w", o.Dest, err)
+	}
 	_, err = io.Copy(f, rc)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, o.Dest)
+		err = os.Rename(f.Name(), o.Dest)
 	}
 	if err != nil {
 		return fmt.Errorf("output tar %s: %w", o.Dest, err)

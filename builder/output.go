@@ -82,7 +82,7 @@ func finish(ctx context.Context, store storage.Store, id string, p *plan) (_ *Re
 		case OutputDocker:
 			err = exportDocker(ctx, src, o.Dest, name, p)
 		case OutputLocal, OutputTar:
-			err = exportFS(store, id, o)
+			err = exportFS(ctx, store, id, o, p.recordTemp)
 		case OutputLoad:
 			err = loadDaemon(ctx, src, o.names, p)
 		}

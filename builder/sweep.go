@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/hushbuild/hush/builder/internal/leftover"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/storage"
 )
@@ -29,13 +30,16 @@ type Swept struct {
 	LayerDirs  int // layer directories storage keeps no record of
 	Processes  int // RUN steps of dead builds still running
 	Dirs       int // tmpfs build directories
+	Temps      int // unpacked stdin contexts and partial outputs (builder/internal/leftover)
 }
 
 // Prune removes what killed hush processes left behind: their RUN steps
 // still running, their build containers (with every file a step wrote,
 // secret copies included), the images and layers they committed that the
 // guard never vouched for (see journal.go), layer directories storage
-// lost the record of (sweeplayers.go) and their tmpfs directories.
+// lost the record of (sweeplayers.go), their tmpfs directories and what
+// they recorded making outside them (an unpacked stdin context, mounts
+// over it, a partial output: builder/internal/leftover).
 // Every build runs it first; `hush prune` runs it on demand.
 func Prune(ctx context.Context, o StorageOptions) (Swept, error) {
 	logrus.SetLevel(logrus.WarnLevel)
@@ -86,6 +90,9 @@ func sweep(ctx context.Context, store storage.Store, runtime string, layerDirs b
 					continue
 				}
 				d := &deadBuild{dir: dir}
+				// Before anything clears the directory: its list of
+				// what the build made outside it.
+				s.Temps += leftover.Sweep(dir)
 				switch {
 				case journaled && j.of(root):
 					d.journal = j
