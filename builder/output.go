@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hushbuild/hush/builder/internal/unpack"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/archive"
@@ -32,6 +33,12 @@ func checkOutputs(outs []Output, tags []string) ([]Output, error) {
 			}
 			if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
 				return nil, fmt.Errorf("output dest %s: parent directory does not exist", o.Dest)
+			}
+			if o.Type == OutputLocal {
+				// Renamed onto DEST whole (exportfs.go): only an empty one.
+				if err := unpack.Replaceable(abs); err != nil {
+					return nil, fmt.Errorf("output local: %w", err)
+				}
 			}
 			outs[i].Dest = abs
 		case OutputRegistry:

@@ -348,3 +348,21 @@ func TestKillStdinBuild(t *testing.T) {
 		t.Errorf("a mount over the killed build's context is still there after hush prune")
 	}
 }
+
+// TestOutputLocalNotEmpty: -o type=local renames a complete tree onto
+// DEST, so a DEST holding files is refused before the build, one line
+// naming it, and its files are left alone.
+func TestOutputLocalNotEmpty(t *testing.T) {
+	dir := tempDir(t)
+	ctx, local := filepath.Join(dir, "ctx"), filepath.Join(dir, "rootfs")
+	writeFiles(t, ctx, map[string]string{"Dockerfile": "FROM localhost/busybox\nRUN true\n"})
+	writeFiles(t, local, map[string]string{"mine": "kept\n"})
+	tag := tagFor(t, "")
+	r := runHush(t, nil, call{args: build("-t", tag, "-o", "type=local,dest="+local, ctx)})
+	assertFailed(t, r, 2)
+	assertOneLine(t, r.stderr, local+" exists and is not empty")
+	if b, _ := os.ReadFile(filepath.Join(local, "mine")); string(b) != "kept\n" {
+		t.Errorf("DEST's own file changed")
+	}
+	assertClean(t, tag)
+}
