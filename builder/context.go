@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/hushbuild/hush/builder/internal/leftover"
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/hushbuild/hush/builder/internal/unpack"
 )
 
@@ -27,7 +28,7 @@ func (p *plan) unpackContext(ctx context.Context, r io.Reader) (string, error) {
 	if err := p.makeBuildDir(false); err != nil {
 		return "", err
 	}
-	dest := filepath.Join(os.TempDir(), "hush-context-"+p.nonce+nonce())
+	dest := filepath.Join(os.TempDir(), "hush-context-"+p.nonce+rundir.Nonce())
 	if err := p.recordTemp(dest); err != nil {
 		return "", err
 	}
