@@ -44,6 +44,7 @@ var depRules = []struct {
 	// reader and a destination.
 	{module + "/builder/internal/unpack", []string{"go.podman.io/buildah/...", "go.podman.io/image/...",
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
+	{module + "/builder/internal/leftover", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/publish", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
 	{module + "/builder/internal/recovery", []string{module + "/internal/...", module + "/audit/...",

@@ -179,13 +179,13 @@ func (p *plan) cleanup() {
 // prepare validates everything that can be checked before touching storage,
 // so bad input fails fast and leaves nothing behind.
 func prepare(ctx context.Context, o Options) (_ *plan, err error) {
-	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage}
+	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage, nonce: rundir.Nonce()}
 	defer func() {
 		if err != nil {
 			p.cleanup()
 		}
 	}()
-	contextDir, dockerfile, err := p.locate(o)
+	contextDir, dockerfile, err := p.locate(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,6 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	p.set = pattern.NewSet(p.all...)
 	p.stderr = p.redact(p.stderr)
 	stdout := p.redact(orDiscard(o.Stdout))
-	p.nonce = rundir.Nonce()
 	if err := p.makeBuildDir(p.secrets.sensitive() || len(o.SSH) > 0); err != nil {
 		return nil, err
 	}
@@ -297,16 +296,18 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 
 // locate finds the context directory and the Dockerfile; a Dockerfile given
 // as content is written to a private temporary file.
-func (p *plan) locate(o Options) (string, string, error) {
+func (p *plan) locate(ctx context.Context, o Options) (string, string, error) {
 	contextDir := o.ContextDir
+	archived := "" // the Dockerfile's name inside a context archive
 	if o.ContextArchive != nil {
-		d, err := p.unpackContext(o.ContextArchive)
+		d, err := p.unpackContext(ctx, o.ContextArchive)
 		if err != nil {
 			return "", "", err
 		}
 		contextDir = d
 		if o.Dockerfile != "" && !filepath.IsAbs(o.Dockerfile) {
 			// docker: -f names a file inside the archive.
+			archived = o.Dockerfile
 			o.Dockerfile = filepath.Join(d, o.Dockerfile)
 		}
 	}
@@ -353,11 +354,19 @@ func (p *plan) locate(o Options) (string, string, error) {
 		for _, name := range []string{"Containerfile", "Dockerfile"} {
 			if _, err := os.Stat(filepath.Join(abs, name)); err == nil {
 				df = filepath.Join(abs, name)
+				if o.ContextArchive != nil {
+					archived = name
+				}
 				break
 			}
 		}
 		if df == "" {
 			return "", "", badOption("Dockerfile", fmt.Errorf("no Dockerfile or Containerfile in build context %s", contextDir))
+		}
+	}
+	if archived != "" {
+		if err := checkArchiveFiles(abs, archived); err != nil {
+			return "", "", err
 		}
 	}
 	if fi, err := os.Stat(df); err != nil || fi.IsDir() {
@@ -372,25 +381,28 @@ func (p *plan) locate(o Options) (string, string, error) {
 // build also gets the process's tmpfs TMPDIR (tempdir.go). A build without
 // secrets goes on without the directory where there is no tmpfs.
 func (p *plan) makeBuildDir(sensitive bool) error {
-	pdir, note, err := rundir.ProcessDir()
-	dir := filepath.Join(pdir, rundir.BuildDirPrefix+p.nonce)
-	if err == nil {
-		err = os.Mkdir(dir, 0o700)
-	}
-	if err != nil {
-		if !sensitive {
-			return nil
+	if p.buildDir == "" { // made already for a context archive (context.go)
+		pdir, note, err := rundir.ProcessDir()
+		dir := filepath.Join(pdir, rundir.BuildDirPrefix+p.nonce)
+		if err == nil {
+			err = os.Mkdir(dir, 0o700)
 		}
-		return fmt.Errorf("build directory: %w", err)
+		if err != nil {
+			if !sensitive {
+				return nil
+			}
+			return fmt.Errorf("build directory: %w", err)
+		}
+		if note != "" {
+			fmt.Fprintf(p.stderr, "warning: %s\n", note)
+		}
+		p.buildDir = dir
+		p.undo = append(p.undo, func() { os.RemoveAll(dir) })
 	}
-	if note != "" {
-		fmt.Fprintf(p.stderr, "warning: %s\n", note)
-	}
-	p.buildDir = dir
-	p.undo = append(p.undo, func() { os.RemoveAll(dir) })
 	if !sensitive {
 		return nil
 	}
+	var err error
 	p.tmpDir, err = rundir.SensitiveTempDir()
 	return err
 }
