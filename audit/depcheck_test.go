@@ -27,6 +27,10 @@ var depRules = []struct {
 	{module + "/audit/heuristic", []string{module + "/secrets/pattern", module + "/secrets/archive", "go.podman.io/image", "go.podman.io/storage"}},
 	{module + "/builder/...", []string{module + "/cmd"}},
 	{module + "/doctor/...", []string{module + "/cmd"}},
+	// Runs in buildah's chroot helper before buildah's code: nothing that
+	// opens storage or builds.
+	{module + "/internal/stepshm", []string{"go.podman.io/buildah", "go.podman.io/storage", "go.podman.io/image",
+		module + "/builder", module + "/audit", module + "/secrets", module + "/cmd"}},
 }
 
 // TestDependencies fails when a package of the module depends on what its

@@ -108,6 +108,11 @@ func TestSignalWhileReadingSecret(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer r.Close()
+				// As a user's own shell would make it: /dev/stdin reopens
+				// the pipe, which checks its owner.
+				if err := syscall.Fchown(int(r.Fd()), suite.uid, suite.gid); err != nil {
+					t.Fatal(err)
+				}
 				cmd.Stdin, stdinW = r, w // held open, never written
 				defer w.Close()
 			}
@@ -130,7 +135,7 @@ func TestSignalWhileReadingSecret(t *testing.T) {
 			}
 			sent := time.Now()
 			if err := syscall.Kill(target, tt.sig); err != nil {
-				t.Fatal(err)
+				t.Fatalf("signalling hush (pid %d): %v; it printed:\n%s", target, err, out.String())
 			}
 			select {
 			case err := <-done:
