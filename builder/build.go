@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/trace"
+	"strings"
 
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/archive"
@@ -178,6 +179,9 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		return nil, err
 	}
 	p.dockerfile = dockerfile
+	if err := checkDockerfile(dockerfile); err != nil {
+		return nil, badOption("", err) // the message names the line
+	}
 	for _, t := range o.Tags {
 		nt, err := qualify(t)
 		if err != nil {
@@ -406,6 +410,13 @@ func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationP
 func checkPlatform(s string) error {
 	if s == "" {
 		return nil
+	}
+	// buildah's parser trims slashes, so "/" or "linux/" would mean the
+	// default platform: every part must be there.
+	for _, part := range strings.Split(s, "/") {
+		if part == "" {
+			return fmt.Errorf("%q: want os/arch[/variant]", s)
+		}
 	}
 	os, arch, _, err := bparse.Platform(s)
 	if err != nil {
