@@ -29,6 +29,9 @@ var depRules = []struct {
 	{module + "/doctor/...", []string{module + "/cmd"}},
 	// Runs in buildah's chroot helper before buildah's code: nothing that
 	// opens storage or builds.
+	// The Dockerfile parser pulls in storage's small helpers, not storage.
+	{module + "/internal/dfcheck", []string{"go.podman.io/buildah", "go.podman.io/image",
+		module + "/builder", module + "/audit", module + "/secrets", module + "/cmd"}},
 	{module + "/internal/stepshm", []string{"go.podman.io/buildah", "go.podman.io/storage", "go.podman.io/image",
 		module + "/builder", module + "/audit", module + "/secrets", module + "/cmd"}},
 }
