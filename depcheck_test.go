@@ -51,6 +51,13 @@ var depRules = []struct {
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
 	{module + "/builder/internal/stagecache", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/recovery/..."}},
+	// Runs in buildah's chroot helper before buildah's code: nothing that
+	// opens storage or builds. The Dockerfile parser pulls in storage's
+	// small helpers, not storage.
+	{module + "/internal/dfcheck", []string{"go.podman.io/buildah/...", "go.podman.io/image/...",
+		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
+	{module + "/internal/stepshm", []string{"go.podman.io/buildah/...", "go.podman.io/storage/...", "go.podman.io/image/...",
+		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
 }
