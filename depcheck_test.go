@@ -38,10 +38,19 @@ var depRules = []struct {
 	{module + "/builder/internal/storestate", []string{module + "/builder/...", module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
 	{module + "/builder/internal/cmode", []string{module + "/audit/...", module + "/internal/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
+	{module + "/builder/internal/guard", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
 	// The unpacker knows archives and paths, not builds: builders hand it a
 	// reader and a destination.
 	{module + "/builder/internal/unpack", []string{"go.podman.io/buildah/...", "go.podman.io/image/...",
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
+	{module + "/builder/internal/leftover", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
+	{module + "/builder/internal/publish", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
+	{module + "/builder/internal/recovery", []string{module + "/internal/...", module + "/audit/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
+	{module + "/builder/internal/stagecache", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/recovery/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.podman.io/storage/pkg/archive"
+	"golang.org/x/sys/unix"
 
 	"github.com/hushbuild/hush/secrets"
 )
@@ -103,7 +104,7 @@ func TestSnapshotChanges(t *testing.T) {
 	if _, ok := before["/ignored"]; ok {
 		t.Fatal("an ignored path was scanned")
 	}
-	time.Sleep(20 * time.Millisecond) // past the coarse ctime tick
+	pastCtimeTick(t, t.TempDir())
 
 	write(t, root, "/modify", "new")
 	must(t, os.Chmod(filepath.Join(root, "chmod"), 0o600))
@@ -349,7 +350,7 @@ func TestRemoveChanges(t *testing.T) {
 	must(t, err)
 	skel, err := topLevel(root, l)
 	must(t, err)
-	time.Sleep(20 * time.Millisecond)
+	pastCtimeTick(t, t.TempDir())
 	write(t, root, "/etc/passwd", "CANARY modified")
 	write(t, root, "/leak/deep/file", "CANARY added")
 	write(t, root, "/usr/bin/tool", "CANARY added")
@@ -368,5 +369,29 @@ func TestRootIdentity(t *testing.T) {
 	}
 	if rootIdentityIn("30 29 0:5 / /dev rw - devtmpfs udev rw\n") != "" {
 		t.Fatal("a mountinfo without / has no identity")
+	}
+}
+
+// pastCtimeTick waits until the kernel's coarse clock, which stamps a
+// file's change time, has ticked since now: a change made after it returns
+// has a later ctime than anything scanned before.
+func pastCtimeTick(t *testing.T, dir string) {
+	t.Helper()
+	probe := filepath.Join(dir, "ctime-probe")
+	must(t, os.WriteFile(probe, nil, 0o600))
+	ctime := func() unix.Timespec {
+		var st unix.Stat_t
+		must(t, unix.Stat(probe, &st))
+		return st.Ctim
+	}
+	first := ctime()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		must(t, os.Chmod(probe, 0o600))
+		if ctime() != first {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the change-time clock did not tick in 5 s")
+		}
 	}
 }
