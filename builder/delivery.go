@@ -20,8 +20,9 @@ import (
 // container directory, which buildStore keeps in the same tmpfs directory.
 type delivery struct {
 	loaded    []secrets.Secret
-	specs     []string // for CommonBuildOptions.Secrets, once placed
-	runMounts []string // Dockerfile-free target= and arg= injection, on every RUN
+	specs     []string       // for CommonBuildOptions.Secrets, once placed
+	runMounts []string       // Dockerfile-free target= and arg= injection, on every RUN, as buildah takes them
+	mounts    []secrets.Spec // the specs behind runMounts, for container isolation
 }
 
 func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*delivery, error) {
@@ -39,6 +40,9 @@ func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*d
 			return nil, err
 		}
 		d.loaded = append(d.loaded, s)
+		if sp.Arg != "" || sp.Target != "" {
+			d.mounts = append(d.mounts, sp)
+		}
 		if sp.Arg != "" {
 			d.runMounts = append(d.runMounts, fmt.Sprintf("type=secret,id=%s,env=%s", sp.ID, sp.Arg))
 		}
