@@ -208,9 +208,15 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		return nil, err // none installed: the machine's, not the input's
 	}
 	if p.secrets, err = deliver(ctx, o.Secrets, o.SecretStore); err != nil {
+		if ctx.Err() != nil {
+			return nil, err // interrupted while reading a source, not a bad option
+		}
 		return nil, badOption("Secrets", err)
 	}
 	p.undo = append(p.undo, p.secrets.close)
+	for _, id := range p.secrets.unguarded {
+		fmt.Fprintf(p.stderr, "hush: warning: secret %q is too short to guard (under %d bytes): neither the guard nor the log redaction will find it\n", id, pattern.MinValue)
+	}
 	p.secretSet = pattern.NewSet(p.secrets.Loaded()...)
 	p.all = append(append([]secrets.Secret(nil), p.secrets.Loaded()...), credentialArgs(o.BuildArgs)...)
 	p.set = pattern.NewSet(p.all...)
