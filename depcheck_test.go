@@ -49,6 +49,8 @@ var depRules = []struct {
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
 	{module + "/builder/internal/recovery", []string{module + "/internal/...", module + "/audit/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
+	{module + "/builder/internal/stagecache", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/recovery/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/hushbuild/hush/audit"
 	"github.com/hushbuild/hush/builder/internal/guard"
 	"github.com/hushbuild/hush/builder/internal/recovery"
+	"github.com/hushbuild/hush/builder/internal/stagecache"
 	"io"
 	"os"
 	"path/filepath"
@@ -82,7 +83,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		pre = guard.StartPrescan(p.tmpDir, eng)
 	}
 	r = trace.StartRegion(ctx, "buildah")
-	id, err := p.runOrReuse(ctx, store, before)
+	id, err := p.cache.Run(ctx, store, before, cacheRunner{p})
 	r.End()
 	pre.Stop()
 	if err != nil {
@@ -91,31 +92,31 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	if p.guarded() {
 		r = trace.StartRegion(ctx, "guard")
 		findings, err := guard.Run(ctx, store, guard.Request{
-			Before: p.withRemoteBases(store, p.cache.guardSnapshot(before)), Final: id,
+			Before: p.cache.WithRemoteBases(store, p.cache.GuardSnapshot(before)), Final: id,
 			Engine: eng, Prescan: pre, Verdicts: guard.OpenVerdicts(p.all), Workers: runtime.GOMAXPROCS(0),
 		})
 		r.End()
 		if errors.Is(err, archive.ErrIncomplete) {
 			err = &GuardError{Findings: findings, Incomplete: err}
 		}
-		if err == nil && len(findings) > 0 && p.cache != nil {
-			findings = p.cache.stage.dropDirty(store, id, findings, p)
+		if err == nil && len(findings) > 0 {
+			findings = p.cache.DropDirty(store, id, findings)
 		}
 		if err == nil && len(findings) > 0 {
 			err = &GuardError{Findings: findings}
 		}
 		if err != nil {
 			guard.RemoveBuilt(store, before, id, findings)
-			p.cache.discard(store, "")
+			p.cache.Discard(store, "")
 			return nil, err
 		}
 	}
 	res, err := p.finish(ctx, store, id)
 	if err != nil {
-		p.cache.discard(store, "")
+		p.cache.Discard(store, "")
 		return nil, &ImageError{ImageID: id, Err: err}
 	}
-	p.cache.export(ctx, store, before, id, p)
+	p.cache.Export(ctx, store, before, id)
 	return res, nil
 }
 
@@ -155,9 +156,8 @@ type plan struct {
 	outputs    []Output
 	sys        *types.SystemContext
 	secrets    *delivery
-	secretSet  *pattern.Set     // the --secret values' patterns
-	set        *pattern.Set     // those plus credential-named build args: guard and redactor
-	all        []secrets.Secret // the values behind set
+	set        *pattern.Set     // the --secret values and credential-named build args: guard and redactor
+	all        []secrets.Secret // the values behind set, the build's one list of them
 	redactors  map[io.Writer]*pattern.Redactor
 	buildArgs  map[string]string
 	storage    StorageOptions
@@ -165,9 +165,8 @@ type plan struct {
 	buildDir   string // on tmpfs: journal, secret files, container directories; "" where there is no tmpfs
 	tmpDir     string // the process's tmpfs TMPDIR, for a build that carries secrets
 	stderr     io.Writer
-	cache      *registryCache // --cache-to/--cache-from (cache.go)
-	ids        *imageIDs      // the images the cache keys name, resolved once (cachepull.go)
-	isolation  Isolation      // as resolved: never auto
+	cache      *stagecache.Cache // the stage and registry caches; nil: none
+	isolation  Isolation         // as resolved: never auto
 	undo       []func()
 }
 
@@ -180,7 +179,7 @@ func (p *plan) cleanup() {
 // prepare validates everything that can be checked before touching storage,
 // so bad input fails fast and leaves nothing behind.
 func prepare(ctx context.Context, o Options) (_ *plan, err error) {
-	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage, ids: &imageIDs{}, nonce: rundir.Nonce()}
+	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage, nonce: rundir.Nonce()}
 	defer func() {
 		if err != nil {
 			p.cleanup()
@@ -208,10 +207,15 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		return nil, err // none installed: the machine's, not the input's
 	}
 	if p.secrets, err = deliver(ctx, o.Secrets, o.SecretStore); err != nil {
+		if ctx.Err() != nil {
+			return nil, err // interrupted while reading a source, not a bad option
+		}
 		return nil, badOption("Secrets", err)
 	}
 	p.undo = append(p.undo, p.secrets.close)
-	p.secretSet = pattern.NewSet(p.secrets.Loaded()...)
+	for _, id := range p.secrets.unguarded {
+		fmt.Fprintf(p.stderr, "hush: warning: secret %q is too short to guard (under %d bytes): neither the guard nor the log redaction will find it\n", id, pattern.MinValue)
+	}
 	p.all = append(append([]secrets.Secret(nil), p.secrets.Loaded()...), credentialArgs(o.BuildArgs)...)
 	p.set = pattern.NewSet(p.all...)
 	p.stderr = p.redact(p.stderr)
@@ -280,12 +284,12 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 			IdentityLabel: types.OptionalBoolFalse,
 		},
 	}
-	if err := p.applyDocker(o); err != nil {
-		return nil, badOption("", err) // its messages name the option
-	}
 	if o.Quiet {
 		p.opts.ReportWriter = io.Discard
 		p.opts.Out = io.Discard
+	}
+	if err := p.applyDocker(o); err != nil {
+		return nil, badOption("", err) // its messages name the option
 	}
 	return p, nil
 }
