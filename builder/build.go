@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/trace"
+	"strings"
 
 	"github.com/hushbuild/hush/builder/internal/cmode"
 	"github.com/hushbuild/hush/builder/internal/rundir"
@@ -190,6 +191,9 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		return nil, err
 	}
 	p.dockerfile = dockerfile
+	if err := checkDockerfile(dockerfile); err != nil {
+		return nil, badOption("", err) // the message names the line
+	}
 	for _, t := range o.Tags {
 		nt, err := storestate.Qualify(t)
 		if err != nil {
@@ -431,6 +435,13 @@ func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationP
 func checkPlatform(s string) error {
 	if s == "" {
 		return nil
+	}
+	// buildah's parser trims slashes, so "/" or "linux/" would mean the
+	// default platform: every part must be there.
+	for _, part := range strings.Split(s, "/") {
+		if part == "" {
+			return fmt.Errorf("%q: want os/arch[/variant]", s)
+		}
 	}
 	os, arch, _, err := bparse.Platform(s)
 	if err != nil {
