@@ -219,6 +219,7 @@ func (sc *scanner) name(scope, path, text, field string, inName bool) {
 // plain scans r's bytes as they are, after head (already read from r).
 func (sc *scanner) plain(path string, head []byte, r io.Reader, d int) error {
 	st := sc.stream(d, path)
+	defer sc.viewsDone(st, path)
 	_, _ = st.Write(head)
 	if r == nil {
 		return nil
@@ -233,6 +234,14 @@ func (sc *scanner) plain(path string, head []byte, r io.Reader, d int) error {
 		if err != nil {
 			return err
 		}
+	}
+}
+
+// viewsDone makes the scan incomplete when the Stream's decoding views
+// could not decode all of path (a budget, a corrupt compressed run).
+func (sc *scanner) viewsDone(st *pattern.Stream, path string) {
+	if err := st.Err(); err != nil {
+		sc.incomplete(path, strings.TrimPrefix(err.Error(), pattern.ErrIncomplete.Error()+": "))
 	}
 }
 
