@@ -92,7 +92,13 @@ func (v *viewer) write(p []byte, report func(pat int32, off int64, n int, enc st
 
 // viewOnce runs the views over the whole of b (a document, not a stream).
 func viewOnce(m *matcher, b []byte, fn func(pat int32, off, n int, enc string)) error {
-	c := viewCtx{m: m, reach: viewReach(m), budget: viewGrowth*len(b) + viewSlack}
+	c := viewCtx{m: m, reach: viewReach(m)}
+	return c.once(b, fn)
+}
+
+// once runs the views over the whole of b, reusing c's buffers.
+func (c *viewCtx) once(b []byte, fn func(pat int32, off, n int, enc string)) error {
+	c.budget, c.err, c.cut = viewGrowth*len(b)+viewSlack, nil, false
 	type key struct {
 		pat int32
 		off int

@@ -131,3 +131,28 @@ func TestViewsFailClosed(t *testing.T) {
 		t.Errorf("spend past the budget: %v", st.vw.c.err)
 	}
 }
+
+// TestViewsRedact: a log line holding the secret as a serialiser wrote it
+// comes out of a Redactor without the secret, in any of the forms.
+func TestViewsRedact(t *testing.T) {
+	secs := viewSecrets(t)
+	for _, name := range []string{"1-py-json", "1-php-json", "1-perl-dumper-qq", "1-java-properties", "1-py-quote", "1-node-escape", "2-py-b64-json", "3-bash-printf-q", "3-php-htmlentities"} {
+		data, err := os.ReadFile("testdata/views/out/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(name[:1])
+		set := NewSet(New("s", []byte(secs[n-1])))
+		var out bytes.Buffer
+		r := set.NewRedactor(&out)
+		_, _ = r.Write([]byte("step 3: "))
+		_, _ = r.Write(append(data, '\n'))
+		_ = r.Close()
+		if ms := set.Find(out.Bytes()); len(ms) > 0 {
+			t.Errorf("%s: the redacted log still holds the secret: %v", name, ms)
+		}
+		if !strings.Contains(out.String(), "****") {
+			t.Errorf("%s: nothing redacted", name)
+		}
+	}
+}
