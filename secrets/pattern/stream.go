@@ -99,10 +99,14 @@ func (s *Stream) Write(p []byte) (int, error) {
 	}
 	// The views read the data as written: their runs take line breaks in
 	// themselves, and a dump's lines must stay lines.
-	s.vw.write(p, func(pat int32, off int64, n int, enc string) {
-		s.ms = s.m.appendViewMatches(s.ms, pat, off, n, enc, s.fast)
-	})
-	s.fast = slices.DeleteFunc(s.fast, func(f fastHit) bool { return f.hi < s.vw.base })
+	if s.vw != nil {
+		s.vw.write(p, func(pat int32, off int64, n int, enc string) {
+			s.ms = s.m.appendViewMatches(s.ms, pat, off, n, enc, s.fast)
+		})
+		s.fast = slices.DeleteFunc(s.fast, func(f fastHit) bool { return f.hi < s.vw.base })
+	} else {
+		s.fast = s.fast[:0]
+	}
 	for _, mt := range s.ms {
 		s.fn(mt)
 	}

@@ -60,6 +60,11 @@ type viewCtx struct {
 	err    error
 	cut    bool // the window's end is not the data's
 	scr    [maxViewDepth + 1]viewScratch
+	// after[d] is the dialect whose decoding level d scans (0 for a
+	// whole-run decoding): escapes nest in the dialects' order only, or
+	// as the same dialect where its own decoding made the escape (\\u00e4),
+	// which bounds the combinations a region is decoded in.
+	after [maxViewDepth + 1]int
 }
 
 // viewScratch holds one nesting level's buffers.
@@ -86,7 +91,7 @@ func (c *viewCtx) fail(format string, a ...any) {
 // spend charges n decoded bytes to the budget.
 func (c *viewCtx) spend(n int) bool {
 	if c.budget < n {
-		c.fail("decoding views exceeded %d bytes", viewGrowth)
+		c.fail("decoding views exceeded their budget (%d times the data)", viewGrowth)
 		c.budget = 0
 		return false
 	}
@@ -117,6 +122,12 @@ func (c *viewCtx) scan(b []byte, from, depth int, chain string, near []mark, bin
 		c.escapes(b, from, depth, chain, near, emit, keep)
 	}
 	return open
+}
+
+// inMarks reports whether b[t] is a byte some mark decoded to.
+func inMarks(near []mark, t int) bool {
+	i, _ := slices.BinarySearchFunc(near, t, func(m mark, t int) int { return m.decEnd - 1 - t })
+	return i < len(near) && near[i].dec <= t
 }
 
 // nearMarks reports whether [lo, hi) is within reach of a mark's decoded
@@ -304,7 +315,7 @@ func (c *viewCtx) whole(out []byte, s, e, num, den, depth int, chain string, ope
 	if compressed(out) {
 		c.inflate(out, open, depth, chain, func(h hit) { h.lo, h.hi = s, e; emit(h) })
 	}
-	c.child(out, nil, depth, chain, toParent, emit)
+	c.child(out, nil, 0, depth, chain, toParent, emit)
 }
 
 // inflate scans the gzip or zlib stream at the start of b. One that does
@@ -331,23 +342,23 @@ func (c *viewCtx) inflate(b []byte, open bool, depth int, chain string, emit fun
 	}
 	// A stream the window's end cut short reads to an unexpected EOF:
 	// the next window decodes it again. Any other error is corrupt data.
-	if err != nil && !(open && errors.Is(err, io.ErrUnexpectedEOF)) && len(b) >= 18 {
-		// Short runs start like zlib by chance (2 bytes, 1 in 2000).
-		if name == "gzip" || len(out) > 0 {
-			c.fail("a %s stream inside an encoded run does not decode", name)
-		}
+	// zlib's 2-byte header starts one random run in a thousand: a zlib
+	// stream is scanned as far as it decodes. gzip's magic is 3 bytes.
+	if err != nil && !(open && errors.Is(err, io.ErrUnexpectedEOF)) && name == "gzip" {
+		c.fail("a %s stream inside an encoded run does not decode", name)
 		return
 	}
 	if len(out) == 0 || !c.spend(len(out)) {
 		return
 	}
-	c.child(out, nil, depth, chain+"/"+name, func(int, int) (int, int) { return 0, 0 }, emit)
+	c.child(out, nil, 0, depth, chain+"/"+name, func(int, int) (int, int) { return 0, 0 }, emit)
 }
 
 // child scans a decoded buffer: for the patterns (a match must cover one
 // of marks, if there are any) and, one level deeper, for more views.
-func (c *viewCtx) child(out []byte, marks []mark, depth int, chain string, toParent func(lo, hi int) (int, int), emit func(hit)) {
+func (c *viewCtx) child(out []byte, marks []mark, dialect, depth int, chain string, toParent func(lo, hi int) (int, int), emit func(hit)) {
 	sc := &c.scr[depth+1]
+	c.after[depth+1] = dialect
 	sc.uw.reset()
 	// Binary (a decoded key, random bytes that happened to look like
 	// base64) holds no wrapped lines and no escapes: only runs.

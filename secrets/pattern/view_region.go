@@ -101,19 +101,36 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 		hi := textTo(b, trig[i], c.reach)
 		j := i + 1
 		for j < len(trig) && trig[j] < hi {
-			hi = max(hi, textTo(b, trig[j], c.reach))
+			// The text is contiguous up to hi: extend from there.
+			if lim := min(len(b), trig[j]+c.reach); lim > hi && hi < len(b) && isText(b[hi-1]) {
+				hi = textTo(b, hi, lim-hi)
+			}
 			j++
 		}
 		set := 0
+		after := c.after[depth]
 		for _, t := range trig[i:j] {
-			set |= dialectAt(b, t)
+			d := dialectAt(b, t)
+			if after != 0 {
+				// Later dialects only; the parent's own where its
+				// decoding made the escape.
+				keep := ^(after<<1 - 1)
+				if inMarks(near, t) {
+					keep |= after
+				}
+				d &= keep
+			}
+			set |= d
 		}
 		i = j
 		if !c.nearMarks(near, lo, hi) {
 			continue
 		}
 		if c.cut && hi == len(b) {
-			keep(lo)
+			// Decoded again from within reach of the end: a match
+			// longer than reach cannot be, and a long run of escaped
+			// text is not held whole.
+			keep(max(lo, len(b)-c.reach))
 		}
 		for _, d := range dialects {
 			if set&d.bit == 0 {
@@ -188,7 +205,7 @@ func (c *viewCtx) region(b []byte, lo, d, depth int, chain string, emit func(hit
 	if len(marks) == 0 || !c.spend(len(out)) {
 		return
 	}
-	c.child(out, marks, depth, chain, func(l, h int) (int, int) {
+	c.child(out, marks, d, depth, chain, func(l, h int) (int, int) {
 		l, h = mapMarks(marks, l, h)
 		return lo + l, lo + h
 	}, emit)
