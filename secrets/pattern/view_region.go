@@ -112,11 +112,11 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 		for _, t := range trig[i:j] {
 			d := dialectAt(b, t)
 			if after != 0 {
-				// Later dialects only; the parent's own where its
-				// decoding made the escape.
+				// Later dialects only, unless the parent's decoding
+				// made the escape (%5Cu00e4, \\u00e4): then any.
 				keep := ^(after<<1 - 1)
 				if inMarks(near, t) {
-					keep |= after
+					keep = -1
 				}
 				d &= keep
 			}

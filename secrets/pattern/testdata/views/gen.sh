@@ -32,6 +32,8 @@ w("yaml-ascii", yaml.safe_dump({"password": s}, allow_unicode=False, default_sty
 w("b64-json", base64.b64encode(json.dumps({"password": s}).encode()).decode())
 w("b64-b64", base64.b64encode(base64.b64encode(s.encode())).decode())
 w("b64-gzip-json", "data: " + base64.b64encode(gzip.compress(json.dumps({"password": s}).encode())).decode() + "\n")
+w("quote-json", "state=" + urllib.parse.quote(json.dumps({"password": s})))
+w("html-json", "<div data-config=\"" + html.escape(json.dumps({"password": s})) + "\"></div>")
 w("hex-json", json.dumps({"password": s}).encode().hex())
 w("b64-mime", base64.encodebytes(("secret " * 20 + s).encode()).decode())
 PY
