@@ -118,7 +118,11 @@ func (c *viewCtx) scan(b []byte, from, depth int, chain string, near []mark, bin
 	}
 	c.runs(b, from, depth, chain, near, emit, keep)
 	if !binary {
-		c.sepHex(b, from, depth, chain, near, emit, keep)
+		if near == nil {
+			// Hex notations hold no escapes: an escape dialect's
+			// decoding shows none the level above did not see.
+			c.sepHex(b, from, depth, chain, near, emit, keep)
+		}
 		c.escapes(b, from, depth, chain, near, emit, keep)
 	}
 	return open
@@ -143,6 +147,7 @@ func (c *viewCtx) nearMarks(near []mark, lo, hi int) bool {
 // runs decodes the base64 and hex runs of b.
 func (c *viewCtx) runs(b []byte, from, depth int, chain string, near []mark, emit func(hit), keep func(int)) {
 	t := &alpha8
+	lastEnd := -1
 	for i := from; i+8 <= len(b); {
 		w := b[i : i+8]
 		if t[w[0]]&t[w[1]]&t[w[2]]&t[w[3]]&t[w[4]]&t[w[5]]&t[w[6]]&t[w[7]] == 0 {
@@ -155,7 +160,11 @@ func (c *viewCtx) runs(b []byte, from, depth int, chain string, near []mark, emi
 		}
 		e, chars := runEnd(b, s)
 		i = max(e, i+8)
-		if chars < minRun || !c.nearMarks(near, s, e) {
+		lastEnd = e
+		if chars < minRun || near != nil && !covers(near, s, e) {
+			if c.cut && e == len(b) {
+				keep(s) // short yet: the next window has more of it
+			}
 			continue
 		}
 		open := c.cut && onlyPadding(b[e:])
@@ -164,9 +173,9 @@ func (c *viewCtx) runs(b []byte, from, depth int, chain string, near []mark, emi
 			return
 		}
 	}
-	if c.cut {
-		// A run the window's end cut, however short yet: the next window
-		// starts at it.
+	if c.cut && lastEnd != len(b) {
+		// A run the window's end cut, too short yet for the loop above:
+		// the next window starts at it.
 		s := len(b)
 		for s > from && b64val[b[s-1]] != 0xff {
 			s--
@@ -236,6 +245,9 @@ func (c *viewCtx) run(r []byte, s, e, depth int, chain string, open bool, emit f
 		lower = lower && (ch >= 'a' && ch <= 'z' || ch == '-' || ch == '_')
 	}
 	if lower && !hexOnly {
+		if open {
+			keep(s + alignedFrom(r, len(r)-c.reach))
+		}
 		return // a long identifier, not an encoding
 	}
 	var enc string
@@ -252,6 +264,9 @@ func (c *viewCtx) run(r []byte, s, e, depth int, chain string, open bool, emit f
 		enc = EncBase64
 		sc.out = decodeBase64(r, sc.out[:0])
 	} else {
+		if open {
+			keep(s + alignedFrom(r, len(r)-c.reach)) // an odd count of hex digits: more to come
+		}
 		return
 	}
 	if open {

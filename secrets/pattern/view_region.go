@@ -163,11 +163,14 @@ func escapeAt(b []byte, t int) (ok, more bool) {
 		}
 		return hexval[b[t+1]] != 0xff && hexval[b[t+2]] != 0xff || b[t+1] == 'u' || b[t+1] == 'U', false
 	}
-	if t+1 >= len(b) {
-		return false, true
+	// A reference ends in ';' within a few bytes (&amp; &#x1F600;).
+	end := min(len(b), t+34)
+	k := bytes.IndexByte(b[t+1:end], ';')
+	if k < 0 {
+		return false, end == len(b)
 	}
 	c := b[t+1]
-	return c == '#' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z', false
+	return k > 0 && (c == '#' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'), false
 }
 
 // dialectAt is the dialect of the escape at b[t].
@@ -300,14 +303,21 @@ func (c *viewCtx) sepHex(b []byte, from, depth int, chain string, near []mark, e
 		out, n, stop := decodeSepHex(b[t:], sc.out[:0])
 		sc.out = out
 		done = t + n
-		// Open when what follows on the line may still be the
-		// notation's (a dump's text column ends every line): the next
-		// window decodes again from a line start within reach (a dump,
-		// an array and a colon list decode from any line).
+		// Open when the notation runs to the window's end (a dump's
+		// text column may follow its last bytes): the next window
+		// decodes again from a line start within reach (a dump, an
+		// array and a colon list decode from any line), or from a
+		// separator on a long line.
 		stop += t
-		open := c.cut && (len(b)-stop < 16 || bytes.IndexByte(b[stop:], '\n') < 0)
+		open := c.cut && len(b)-stop < 24
 		if open {
-			keep(max(t, lineStart(b, max(0, len(b)-c.reach))))
+			at := max(0, len(b)-c.reach)
+			if ls := lineStart(b, at); ls >= at-c.reach {
+				at = ls
+			} else if k := bytes.IndexAny(b[at:], ", :"); k >= 0 {
+				at += k
+			}
+			keep(max(t, at))
 		}
 		if len(out) < MinValue || !c.nearMarks(near, t, t+n) {
 			continue
