@@ -233,22 +233,46 @@ func runEnd(b []byte, s int) (e, chars int) {
 // run decodes one run [s, e) of b.
 func (c *viewCtx) run(r []byte, s, e, depth int, chain string, open bool, emit func(hit), keep func(int)) {
 	sc := &c.scr[depth]
-	hexOnly := true
-	lower := true
+	var acc uint8
 	n := 0
 	for _, ch := range r {
-		if b64val[ch] == 0xff {
-			continue
-		}
-		n++
-		hexOnly = hexOnly && hexval[ch] != 0xff
-		lower = lower && (ch >= 'a' && ch <= 'z' || ch == '-' || ch == '_')
+		k := runClass[ch]
+		acc |= k
+		n += int(k & 1)
 	}
+	hexOnly, lower := acc&2 == 0, acc&4 == 0
 	if lower && !hexOnly {
 		if open {
 			keep(s + alignedFrom(r, len(r)-c.reach))
 		}
 		return // a long identifier, not an encoding
+	}
+	// A run that decodes to binary (a certificate, an image, random
+	// bytes) is a payload, not text that escapes or encodes a value
+	// again: the fast path's base64 and hex forms of every fragment, at
+	// every alignment, find a value raw inside it. Only text and
+	// compressed streams are decoded whole.
+	var head []byte
+	if hexOnly && n%2 == 0 {
+		k := min(len(r), 128)
+		for k < len(r) && b64val[r[k-1]] == 0xff {
+			k++
+		}
+		sc.out = sc.out[:0]
+		for _, ch := range r[:k] {
+			if hexval[ch] != 0xff {
+				sc.out = append(sc.out, ch)
+			}
+		}
+		head = decodeHexRun(sc.out[:len(sc.out)&^1], sc.out[:0])
+	} else if !hexOnly {
+		head = decodeBase64(r[:min(len(r), 88)], sc.out[:0])
+	}
+	if len(head) > 0 && !looksText(head) && !compressed(head) {
+		if open {
+			keep(s + alignedFrom(r, len(r)-c.reach))
+		}
+		return
 	}
 	var enc string
 	if hexOnly && n%2 == 0 {
@@ -287,6 +311,24 @@ func (c *viewCtx) run(r []byte, s, e, depth int, chain string, open bool, emit f
 	}
 	c.whole(sc.out, s, e, num, den, depth, chain+"/"+enc, open, emit)
 }
+
+// runClass classes the bytes of runs: bit 0 a base64 character, bit 1 one
+// that is no hex digit, bit 2 one that is no lower-case letter, '-' or '_'.
+var runClass = func() (t [256]uint8) {
+	for c := range 256 {
+		if b64val[c] == 0xff {
+			continue
+		}
+		t[c] = 1
+		if hexval[c] == 0xff {
+			t[c] |= 2
+		}
+		if !(c >= 'a' && c <= 'z' || c == '-' || c == '_') {
+			t[c] |= 4
+		}
+	}
+	return t
+}()
 
 // alignedFrom returns the first index >= at of r whose count of base64
 // characters before it is a multiple of 4 (0 when at <= 0).
