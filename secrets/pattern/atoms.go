@@ -54,6 +54,18 @@ func publicValue(v string) bool {
 		plainURL.MatchString(v)
 }
 
+// publicDSN reports whether a DSN-named key holds a URL whose userinfo is
+// a user or key without a password: a Sentry DSN's key is public by
+// design (it ships in every page's JavaScript). A DSN with a password is
+// a credential like any URL with one.
+func publicDSN(key, val string) bool {
+	if !strings.HasSuffix(normKey(key), "dsn") {
+		return false
+	}
+	m := userinfoRE.FindStringSubmatchIndex(strings.TrimSpace(val))
+	return m != nil && m[0] == 0 && m[4] < 0
+}
+
 // colonRecord takes the credential out of a colon-separated record: a
 // .pgpass line (host:port:db:user:password, \: and \\ escaped), an
 // htpasswd or shadow line (user:hash...), a bare user:password. It

@@ -171,6 +171,9 @@ func (d *deriver) text(t string, nest int) {
 // line finds the credentials in one line. kv reports whether the line is
 // structured (key/value, .netrc), frags whether it held a credential.
 func (d *deriver) line(l string, nest int) (kv, frags bool) {
+	if k, v, ok := parseKV(l); ok && publicDSN(k, v) {
+		return true, false
+	}
 	if f := strings.Fields(l); len(f) > 0 && netrcWords[f[0]] {
 		kv = true
 		for i := 0; i+1 < len(f); i++ {
@@ -257,7 +260,7 @@ func (d *deriver) json(key string, v any, nest int) {
 			d.json(key, e, nest)
 		}
 	case string:
-		if key != "" && credentialKey(key) {
+		if key != "" && credentialKey(key) && !publicDSN(key, t) {
 			d.keyValue(key, strings.TrimSpace(t), nest)
 		}
 		d.userinfo(t)
