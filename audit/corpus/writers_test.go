@@ -49,14 +49,13 @@ var programs = []program{
 }
 
 // tool is a writer run once per payload: $IN the payload, $OUT where to
-// write (a directory when tree is set). keyOnly writers apply to the PEM
+// write (a file, or a directory: a git repository). keyOnly writers apply to the PEM
 // private keys openssl reads.
 type tool struct {
 	name    string
 	needs   []string
 	script  string
 	keyOnly bool
-	tree    bool
 }
 
 // gitHistory commits a config file holding the payload, then the same file
@@ -105,8 +104,8 @@ var tools = []tool{
 	// A C string literal, lines joined with \n, as generated headers hold.
 	{name: "awk-c-string", needs: []string{"awk"}, script: `awk 'BEGIN{printf "const char *value = \""} {gsub(/\\/,"\\\\"); gsub(/"/,"\\\""); printf "%s\\n", $0} END{print "\";"}' < "$IN" > "$OUT"`},
 	{name: "printf-q", script: `v=$(cat "$IN"); printf 'VALUE=%q\n' "$v" > "$OUT"`},
-	{name: "git-loose", needs: []string{"git"}, tree: true, script: gitHistory},
-	{name: "git-gc-delta", needs: []string{"git"}, tree: true, script: gitHistory + gitDelta},
+	{name: "git-loose", needs: []string{"git"}, script: gitHistory},
+	{name: "git-gc-delta", needs: []string{"git"}, script: gitHistory + gitDelta},
 	{name: "dpkg-deb", needs: []string{"dpkg-deb"}, script: `d=$(mktemp -d); mkdir -p $d/DEBIAN $d/etc/app
 printf 'Package: app-config\nVersion: 1.0\nArchitecture: all\nMaintainer: ci <ci@example.internal>\nDescription: config\n' > $d/DEBIAN/control
 cp "$IN" $d/etc/app/app.conf; dpkg-deb --root-owner-group -b $d "$OUT" >/dev/null; rm -rf $d`},
