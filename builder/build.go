@@ -90,6 +90,10 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if id, err = p.toFormat(ctx, store, before, id); err != nil {
+		p.cache.Discard(store, "")
+		return nil, err
+	}
 	if p.guarded() {
 		r = trace.StartRegion(ctx, "guard")
 		findings, err := guard.Run(ctx, store, guard.Request{
@@ -167,6 +171,7 @@ type plan struct {
 	tmpDir     string // the process's tmpfs TMPDIR, for a build that carries secrets
 	stderr     io.Writer
 	cache      *stagecache.Cache // the stage and registry caches; nil: none
+	format     ImageFormat       // as resolved: never ""
 	isolation  Isolation         // as resolved: never auto
 	undo       []func()
 }
@@ -269,7 +274,6 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		ContainerSuffix:         p.containerSuffix(),
 		RemoveIntermediateCtrs:  true,
 		ForceRmIntermediateCtrs: true,
-		OutputFormat:            define.OCIv1ImageManifest,
 		SystemContext:           p.sys,
 		NamespaceOptions:        ns,
 		ConfigureNetwork:        netPolicy,
@@ -291,6 +295,9 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	if o.Quiet {
 		p.opts.ReportWriter = io.Discard
 		p.opts.Out = io.Discard
+	}
+	if err := p.applyFormat(o.Format); err != nil {
+		return nil, badOption("Format", err)
 	}
 	if err := p.applyDocker(o); err != nil {
 		return nil, badOption("", err) // its messages name the option

@@ -83,6 +83,10 @@ type Options struct {
 	// SourceDateEpoch, when set, pins timestamps in the image config,
 	// history and layer contents, for reproducible output.
 	SourceDateEpoch *time.Time
+	// Format is the image's media types: FormatOCI (default) or
+	// FormatDocker. Either way the config keeps HEALTHCHECK, SHELL and
+	// ONBUILD (format.go).
+	Format ImageFormat
 	// Quiet suppresses step announcements and RUN output.
 	Quiet bool
 	// DockerOptions are further docker buildx flags (dockerflags.go).

@@ -20,7 +20,7 @@ type buildOptions struct {
 	tags, buildArgs, labels, secrets, ssh, outputs []string
 	file, target, platform, network, progress      string
 	iidFile, metadataFile, authFile, runtime       string
-	sourceDateEpoch, isolation                     string
+	sourceDateEpoch, isolation, format             string
 	noCache, pull, quiet, layers, push, tlsVerify  bool
 	forceContainer                                 bool
 	storage                                        storageFlags
@@ -60,6 +60,7 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.StringVar(&o.metadataFile, "metadata-file", "", "write JSON metadata (image id, digest, tags) to this file")
 	f.StringVar(&o.progress, "progress", "", "progress output: plain, json (JSON lines on stderr), or quiet (as -q); auto and tty are plain (default $BUILDKIT_PROGRESS, else plain)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the image id")
+	f.StringVar(&o.format, "format", "oci", "image media types: oci or docker (both keep HEALTHCHECK, SHELL and ONBUILD in the config)")
 	f.BoolVar(&o.layers, "layers", false, "commit and cache one layer per instruction (default: one clean layer per stage)")
 	f.BoolVar(&o.push, "push", false, "push every tag to its registry (same as -o type=registry)")
 	f.BoolVar(&o.tlsVerify, "tls-verify", true, "require HTTPS and verified certificates for registries")
@@ -117,6 +118,7 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 		Labels: o.labels, NoCache: o.noCache, Pull: o.pull, Platform: o.platform,
 		Network: o.network, Layers: o.layers, SSH: o.ssh, AuthFile: authFile(o.authFile),
 		Storage: o.storage.options(), Runtime: o.runtime, Quiet: o.quiet,
+		Format: builder.ImageFormat(o.format),
 	}
 	var err error
 	if opts.Isolation, err = builder.ParseIsolation(o.isolation); err != nil {

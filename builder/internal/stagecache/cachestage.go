@@ -317,3 +317,17 @@ func moveName(store storage.Store, id, name string, p *Cache) {
 		}
 	}
 }
+
+// Records reports whether id is an image this build's stage cache keeps
+// as the entry for a key, so it must stay when the build hands on another.
+func (c *Cache) Records(id string) bool {
+	if c == nil || c.stage == nil {
+		return false
+	}
+	for _, e := range c.stage.entries {
+		if e.image == id && e.key != "" {
+			return true
+		}
+	}
+	return false
+}
