@@ -48,6 +48,7 @@ func TestBuildBadInput(t *testing.T) {
 		{"bad ulimit", []string{"build", "--ulimit", "nofile=2048:1024", dir}, "--ulimit"},
 		{"bad shm-size", []string{"build", "--shm-size", "lots", dir}, "--shm-size"},
 		{"bad annotation", []string{"build", "--annotation", "novalue", dir}, "--annotation"},
+		{"bad format", []string{"build", "--format", "v2s1", dir}, `--format: "v2s1": want oci or docker`},
 		{"bad build-context", []string{"build", "--build-context", "extra", dir}, "--build-context"},
 		{"missing build-context dir", []string{"build", "--build-context", "extra=" + filepath.Join(dir, "nope"), dir}, "--build-context extra"},
 		{"URL build-context", []string{"build", "--build-context", "extra=https://example.com/x.tar", dir}, "URL contexts are not supported"},

@@ -74,6 +74,7 @@ var flagFor = map[string]string{
 	"Outputs":        "--output",
 	"Runtime":        "--runtime",
 	"Isolation":      "--isolation",
+	"Format":         "--format",
 }
 
 // describe is err's one-line message, an Options field shown as its flag.
