@@ -137,3 +137,33 @@ func TestImageConfigReproducible(t *testing.T) {
 		t.Errorf("image ids %s and %s, want one", first, second)
 	}
 }
+
+// TestImageConfigOnBuildChild: a child image built FROM a hush image (OCI,
+// the default) runs the parent's ONBUILD trigger and inherits its
+// HEALTHCHECK, as a child of a docker-built parent would.
+func TestImageConfigOnBuildChild(t *testing.T) {
+	parentCtx, childCtx := tempDir(t), tempDir(t)
+	parent := tagFor(t, "-parent")
+	writeFiles(t, parentCtx, map[string]string{"Dockerfile": "FROM localhost/busybox\n" +
+		"HEALTHCHECK --interval=7s CMD [\"/bin/true\"]\nONBUILD RUN echo onbuild-ran > /onbuild\n"})
+	mustBuild(t, nil, call{args: build("-t", parent, parentCtx)})
+	writeFiles(t, childCtx, map[string]string{"Dockerfile": "FROM " + parent + "\n"})
+	child := tagFor(t, "-child")
+	mustBuild(t, nil, call{args: build("-t", child, childCtx)})
+
+	img := walkLayout(t, exportImage(t, child), "x", newCanary(t))
+	if got := img.file(t, "/onbuild"); got != "onbuild-ran\n" {
+		t.Errorf("child /onbuild = %q, want the parent's ONBUILD trigger to have written it", got)
+	}
+	out, err := skopeo(t, true, "inspect", "--config", "--raw", storeRef(suite.root, suite.runRoot, child))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := parseFields(t, "child", out)
+	if got.Healthcheck == nil || got.Healthcheck.Interval != 7e9 {
+		t.Errorf("child config %s: want the parent's HEALTHCHECK (interval 7s)", out)
+	}
+	if len(got.OnBuild) != 0 {
+		t.Errorf("child OnBuild = %q, want none: docker runs a trigger once, in the child", got.OnBuild)
+	}
+}
