@@ -46,6 +46,10 @@ var depRules = []struct {
 	// reader and a destination.
 	{module + "/builder/internal/unpack", []string{"go.podman.io/buildah/...", "go.podman.io/image/...",
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
+	// The log sink knows secrets and patterns, not builds; the docker
+	// flags translation knows buildah's options, not secrets.
+	{module + "/builder/internal/logsink", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/archive/...", module + "/internal/..."}},
+	{module + "/builder/internal/dockerflags", []string{module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/leftover", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/publish", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},

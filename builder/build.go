@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/hushbuild/hush/builder/internal/cmode"
+	"github.com/hushbuild/hush/builder/internal/logsink"
 	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/hushbuild/hush/builder/internal/storestate"
 	"github.com/hushbuild/hush/secrets"
@@ -46,10 +47,11 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	if err := p.checkInputs(); err != nil {
 		return nil, err
 	}
-	// The process-wide log (logsink.go) redacts this build's secrets
-	// while it runs; buildah's own per-build logger writes to p.stderr.
-	installLog()
-	defer procLog.register(p.all)()
+	// The process-wide log (internal/logsink) redacts this build's
+	// secrets while it runs; buildah's own per-build logger writes to
+	// p.stderr.
+	logsink.Install()
+	defer logsink.Register(p.all)()
 	r := trace.StartRegion(ctx, "open-store") // regions: docs/performance.md
 	store, err := openStoreReport(p.storage, p.stderr, p.isolation == IsolationContainer)
 	r.End()

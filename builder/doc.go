@@ -9,7 +9,7 @@
 // as cmd/hush does, because storage and RUN need a user namespace.
 //
 // This package holds the public API (Options, Build, Result, the errors,
-// Prune) and the build's story: prepare, secret delivery and redaction,
+// Prune) and the build's story: prepare, secret delivery and redaction of the build's own output,
 // then the subsystems in turn, each a package under builder/internal that
 // never imports this one (the module's depcheck test says so):
 //
@@ -22,6 +22,8 @@
 //	storestate  the store snapshot, image-name rules, layer chains, tag names
 //	unpack      writing out untrusted archives beneath a directory
 //	leftover    the journal of a build's temporaries outside its tmpfs directory
+//	logsink     the process-wide library log, redacted with live builds' secrets
+//	dockerflags docker's build options translated into buildah's
 //
 // Isolation modes and their detection live in internal/isolation, shared
 // with doctor and the CLI.

@@ -7,9 +7,17 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hushbuild/hush/builder/internal/logsink"
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/pattern"
 )
+
+// SetLogOutput sets where the process-wide log of the libraries under hush
+// (storage, containers/image) goes, redacted with the secrets of every
+// build running at the time; default: logrus's output when the first build
+// starts (os.Stderr unless the program changed it). Call it before any
+// build: it is process state, not a build's.
+func SetLogOutput(w io.Writer) { logsink.SetOutput(w) }
 
 // redact wraps w so every secret pattern is replaced before it is written;
 // the redactor is flushed when the build ends. The same writer given twice
