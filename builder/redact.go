@@ -64,24 +64,12 @@ func redactErr(set *pattern.Set, err error) error {
 		for i := range ge.Findings {
 			f := &ge.Findings[i]
 			for _, s := range []*string{&f.Stage, &f.Instruction, &f.Path, &f.Field} {
-				*s = redactString(set, *s)
+				*s = set.RedactString(*s)
 			}
 		}
 	}
-	return &redactedError{msg: redactString(set, err.Error()), err: err}
+	return &redactedError{msg: set.RedactString(err.Error()), err: err}
 }
-
-func redactString(set *pattern.Set, s string) string {
-	var b bytesBuffer
-	r := set.NewRedactor(&b)
-	_, _ = r.Write([]byte(s))
-	_ = r.Flush()
-	return string(b)
-}
-
-type bytesBuffer []byte
-
-func (b *bytesBuffer) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
 
 // credentialArgs turns credential-named build args (secrets.CredentialName,
 // the rule audit uses too) into patterns, so their

@@ -100,20 +100,8 @@ func (l *sink) Write(p []byte) (int, error) {
 	if l.union == nil || l.union.Len() == 0 {
 		return l.out.Write(p)
 	}
-	if _, err := l.out.Write([]byte(redactString(l.union, string(p)))); err != nil {
+	if _, err := l.out.Write([]byte(l.union.RedactString(string(p)))); err != nil {
 		return 0, err
 	}
 	return len(p), nil
 }
-
-func redactString(set *pattern.Set, s string) string {
-	var b bytesBuffer
-	r := set.NewRedactor(&b)
-	_, _ = r.Write([]byte(s))
-	_ = r.Flush()
-	return string(b)
-}
-
-type bytesBuffer []byte
-
-func (b *bytesBuffer) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
