@@ -20,7 +20,7 @@ const module = "github.com/hushbuild/hush"
 // builder's subsystems (builder/internal) never reach back up to builder,
 // and the leaves they share (rundir, storestate) reach nothing of hush;
 // isolation is shared by builder, doctor and the CLI and imports none of
-// them; only cmd imports cobra.
+// them; localstore opens the store for builder and audit alike; only cmd imports cobra.
 var depRules = []struct {
 	pkg    string
 	banned []string
@@ -40,7 +40,10 @@ var depRules = []struct {
 	// reader), never audit's engine.
 	{module + "/builder/internal/cmode", []string{module + "/audit", module + "/audit/heuristic", module + "/internal/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
-	{module + "/builder/internal/guard", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
+	// guard and stagecache reach audit's engine, and through it the one
+	// store opener (internal/localstore, which asks internal/isolation
+	// whether overlay can stack): no other shared internal package.
+	{module + "/builder/internal/guard", []string{module + "/internal/dfcheck/...", module + "/internal/stepshm/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
 	// The unpacker knows archives and paths, not builds: builders hand it a
 	// reader and a destination.
@@ -55,7 +58,7 @@ var depRules = []struct {
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
 	{module + "/builder/internal/recovery", []string{module + "/internal/...", module + "/audit", module + "/audit/heuristic",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
-	{module + "/builder/internal/stagecache", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
+	{module + "/builder/internal/stagecache", []string{module + "/internal/dfcheck/...", module + "/internal/stepshm/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/recovery/..."}},
 	// Runs in buildah's chroot helper before buildah's code: nothing that
 	// opens storage or builds. The Dockerfile parser pulls in storage's
@@ -64,6 +67,9 @@ var depRules = []struct {
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
 	{module + "/internal/stepshm", []string{"go.podman.io/buildah/...", "go.podman.io/storage/...", "go.podman.io/image/...",
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
+	// The one store opener, shared by the builder and audit.
+	{module + "/internal/localstore", []string{"go.podman.io/buildah/...", module + "/builder/...", module + "/audit/...",
+		module + "/secrets/...", module + "/cmd/...", module + "/doctor/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/hushbuild/hush/builder/internal/logsink"
 	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/hushbuild/hush/builder/internal/storestate"
+	"github.com/hushbuild/hush/internal/localstore"
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/archive"
 	"github.com/hushbuild/hush/secrets/pattern"
@@ -53,7 +54,8 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	logsink.Install()
 	defer logsink.Register(p.all)()
 	r := trace.StartRegion(ctx, "open-store") // regions: docs/performance.md
-	store, err := openStoreReport(p.storage, p.stderr, p.isolation == IsolationContainer)
+	so := localstore.Options{Root: p.storage.Root, RunRoot: p.storage.RunRoot, Driver: p.storage.Driver, VFSOnly: p.isolation == IsolationContainer}
+	store, err := localstore.Open(so, p.stderr)
 	r.End()
 	if err != nil {
 		return nil, err

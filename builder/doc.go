@@ -26,5 +26,6 @@
 //	dockerflags docker's build options translated into buildah's
 //
 // Isolation modes and their detection live in internal/isolation, shared
-// with doctor and the CLI.
+// with doctor and the CLI; internal/localstore opens the store for the
+// builder and audit alike.
 package builder
