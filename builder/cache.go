@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/hushbuild/hush/builder/cachelog"
 	"go.podman.io/common/libimage/manifests"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
@@ -31,7 +32,8 @@ type registryCache struct {
 	to      []CacheExport
 	toRefs  []reference.Named
 	from    []reference.Named
-	stage   *stageCache // the default mode's cache (cachestage.go)
+	stage   *stageCache      // the default mode's cache (cachestage.go)
+	warn    *cachelog.Warner // a --cache-from that could not be read
 	mu      sync.Mutex
 	entries []cacheEntry
 }
@@ -55,6 +57,9 @@ func (p *plan) applyCache(opts Options) error {
 		}
 		c.from = append(c.from, n)
 	}
+	if len(c.from) > 0 {
+		c.warn = cachelog.NewWarner(p.stderr)
+	}
 	for i, e := range o.CacheTo {
 		if e.Mode == "" {
 			c.to[i].Mode = "min"
@@ -75,10 +80,17 @@ func (p *plan) applyCache(opts Options) error {
 		return nil
 	}
 	p.opts.CacheFrom = c.from
+	if c.warn != nil {
+		p.opts.CachePullSourceLookupReferenceFunc = func(src types.ImageReference) (types.ImageReference, error) {
+			return warnRef{src, c.warn}, nil
+		}
+	}
 	if len(c.toRefs) > 0 {
 		// One recorded "push" per entry: buildah's own destinations are
 		// each --cache-to repository; the first is enough to learn the key.
 		p.opts.CacheTo = c.toRefs[:1]
+		// buildah says "--> Pushing cache" where hush only records.
+		p.opts.Out = cachelog.HidePushLines(p.opts.Out)
 		p.opts.CachePushDestinationLookupReferenceFunc = func(dest types.ImageReference) (types.ImageReference, error) {
 			return recordOnlyRef{dest}, nil
 		}
@@ -100,6 +112,15 @@ func cacheRepo(flag, ref string) (reference.Named, error) {
 		return nil, fmt.Errorf("%s %q: %w", flag, ref, err)
 	}
 	return reference.TrimNamed(n), nil
+}
+
+// cacheRepoName is the repository of a cache entry's name, as a user
+// would write it after --cache-from.
+func cacheRepoName(n reference.Named) string {
+	if n == nil {
+		return "?"
+	}
+	return reference.FamiliarName(n)
 }
 
 func (c *registryCache) record(dest, src types.ImageReference) {

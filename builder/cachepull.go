@@ -274,6 +274,7 @@ func pullStage(ctx context.Context, store storage.Store, repo reference.Named, k
 		q.sys = &sys
 	}
 	if _, err := copyImage(ctx, dest, src, &q); err != nil {
+		p.cache.warn.Pull(cacheRepoName(repo), err)
 		return ""
 	}
 	img, err := store.Image(stageCacheName(key))
