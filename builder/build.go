@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hushbuild/hush/audit"
+	"github.com/hushbuild/hush/builder/internal/guard"
+	"github.com/hushbuild/hush/builder/internal/recovery"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/trace"
 
+	"github.com/hushbuild/hush/builder/internal/cmode"
+	"github.com/hushbuild/hush/builder/internal/rundir"
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/archive"
 	"github.com/hushbuild/hush/secrets/pattern"
@@ -51,36 +57,43 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	defer func() { _, _ = store.Shutdown(false) }()
 
 	r = trace.StartRegion(ctx, "sweep")
-	_, err = sweep(ctx, store, p.opts.Runtime, false)
+	_, err = recovery.Sweep(ctx, store, p.opts.Runtime, false)
 	r.End()
 	if err != nil {
 		fmt.Fprintf(p.stderr, "warning: cleaning up after earlier killed builds: %v\n", err)
 	}
 	r = trace.StartRegion(ctx, "snapshot-journal")
-	before, err := takeSnapshot(store)
+	before, err := storestate.Take(store)
 	if err != nil {
 		return nil, err
 	}
 	if p.buildDir != "" {
-		if err := writeJournal(p.buildDir, store.GraphRoot(), before); err != nil {
+		if err := recovery.WriteJournal(p.buildDir, store.GraphRoot(), before); err != nil {
 			return nil, err
 		}
 	}
 	r.End()
-	var pre *prescan
+	// One engine per build: prescan scans the blobs buildah writes with
+	// it, the guard what prescan did not see.
+	var eng *audit.Engine
+	var pre *guard.Prescan
 	if p.guarded() {
-		pre = startPrescan(p.tmpDir, p.set)
+		eng = audit.NewEngine(p.set, false)
+		pre = guard.StartPrescan(p.tmpDir, eng)
 	}
 	r = trace.StartRegion(ctx, "buildah")
 	id, err := p.runOrReuse(ctx, store, before)
 	r.End()
-	pre.stop()
+	pre.Stop()
 	if err != nil {
 		return nil, err
 	}
 	if p.guarded() {
 		r = trace.StartRegion(ctx, "guard")
-		findings, err := guard(ctx, store, p.withRemoteBases(store, p.cache.guardSnapshot(before)), id, p.set, pre, p.guardVerdicts(), runtime.GOMAXPROCS(0))
+		findings, err := guard.Run(ctx, store, guard.Request{
+			Before: p.withRemoteBases(store, p.cache.guardSnapshot(before)), Final: id,
+			Engine: eng, Prescan: pre, Verdicts: guard.OpenVerdicts(p.all), Workers: runtime.GOMAXPROCS(0),
+		})
 		r.End()
 		if errors.Is(err, archive.ErrIncomplete) {
 			err = &GuardError{Findings: findings, Incomplete: err}
@@ -92,12 +105,12 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 			err = &GuardError{Findings: findings}
 		}
 		if err != nil {
-			removeBuilt(store, before, id, findings)
+			guard.RemoveBuilt(store, before, id, findings)
 			p.cache.discard(store, "")
 			return nil, err
 		}
 	}
-	res, err := finish(ctx, store, id, p)
+	res, err := p.finish(ctx, store, id)
 	if err != nil {
 		p.cache.discard(store, "")
 		return nil, &ImageError{ImageID: id, Err: err}
@@ -112,7 +125,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 		// Container isolation makes one file per step and secret itself:
 		// its steps run beside hush, so no file may hold a secret a step
 		// does not mount.
-		return p.runContainer(ctx, store)
+		return cmode.Run(ctx, store, p.containerJob())
 	}
 	if err := p.secrets.place(p.buildDir); err != nil {
 		return "", err
@@ -124,7 +137,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 	}
 	// On SIGINT/SIGTERM, end this build's running step at once; buildah
 	// then fails the build and removes its container.
-	stop := context.AfterFunc(ctx, func() { killBuildSteps(context.Background(), p.opts.Runtime, p.containerSuffix()) })
+	stop := context.AfterFunc(ctx, func() { rundir.KillBuildSteps(context.Background(), p.opts.Runtime, p.containerSuffix()) })
 	defer stop()
 	id, _, err := imagebuildah.BuildDockerfiles(ctx, store, p.opts, p.dockerfile)
 	if err != nil {
@@ -179,7 +192,7 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	}
 	p.dockerfile = dockerfile
 	for _, t := range o.Tags {
-		nt, err := qualify(t)
+		nt, err := storestate.Qualify(t)
 		if err != nil {
 			return nil, badOption("Tags", err)
 		}
@@ -195,15 +208,21 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		return nil, err // none installed: the machine's, not the input's
 	}
 	if p.secrets, err = deliver(ctx, o.Secrets, o.SecretStore); err != nil {
+		if ctx.Err() != nil {
+			return nil, err // interrupted while reading a source, not a bad option
+		}
 		return nil, badOption("Secrets", err)
 	}
 	p.undo = append(p.undo, p.secrets.close)
+	for _, id := range p.secrets.unguarded {
+		fmt.Fprintf(p.stderr, "hush: warning: secret %q is too short to guard (under %d bytes): neither the guard nor the log redaction will find it\n", id, pattern.MinValue)
+	}
 	p.secretSet = pattern.NewSet(p.secrets.Loaded()...)
 	p.all = append(append([]secrets.Secret(nil), p.secrets.Loaded()...), credentialArgs(o.BuildArgs)...)
 	p.set = pattern.NewSet(p.all...)
 	p.stderr = p.redact(p.stderr)
 	stdout := p.redact(orDiscard(o.Stdout))
-	p.nonce = nonce()
+	p.nonce = rundir.Nonce()
 	if err := p.makeBuildDir(p.secrets.sensitive() || len(o.SSH) > 0); err != nil {
 		return nil, err
 	}
@@ -355,8 +374,8 @@ func (p *plan) locate(o Options) (string, string, error) {
 // build also gets the process's tmpfs TMPDIR (tempdir.go). A build without
 // secrets goes on without the directory where there is no tmpfs.
 func (p *plan) makeBuildDir(sensitive bool) error {
-	pdir, note, err := processDir()
-	dir := filepath.Join(pdir, buildDirPrefix+p.nonce)
+	pdir, note, err := rundir.ProcessDir()
+	dir := filepath.Join(pdir, rundir.BuildDirPrefix+p.nonce)
 	if err == nil {
 		err = os.Mkdir(dir, 0o700)
 	}
@@ -374,13 +393,15 @@ func (p *plan) makeBuildDir(sensitive bool) error {
 	if !sensitive {
 		return nil
 	}
-	p.tmpDir, err = sensitiveTempDir()
+	p.tmpDir, err = rundir.SensitiveTempDir()
 	return err
 }
 
 // containerSuffix names the build's containers: hush-<pid>-<start>-<nonce>;
 // the sweep reads the owner tag in it.
-func (p *plan) containerSuffix() string { return containerPrefix + ownerTag() + "-" + p.nonce }
+func (p *plan) containerSuffix() string {
+	return recovery.ContainerPrefix + rundir.OwnerTag() + "-" + p.nonce
+}
 
 func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationPolicy, error) {
 	switch mode {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/hushbuild/hush/builder/cachelog"
+	"github.com/hushbuild/hush/builder/internal/cachelog"
+	"github.com/hushbuild/hush/builder/internal/publish"
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/common/libimage/manifests"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
@@ -142,7 +144,7 @@ func (c *registryCache) record(dest, src types.ImageReference) {
 // every layer of the final image; an entry made by an earlier build and not
 // part of the final image was not vetted by this build and is left out.
 // The image is already published, so a failed export is a warning.
-func (c *registryCache) export(ctx context.Context, store storage.Store, before snapshot, final string, p *plan) {
+func (c *registryCache) export(ctx context.Context, store storage.Store, before storestate.Snapshot, final string, p *plan) {
 	if c == nil {
 		return
 	}
@@ -152,14 +154,7 @@ func (c *registryCache) export(ctx context.Context, store storage.Store, before 
 	}
 	finalLayers := map[string]bool{}
 	if img, err := store.Image(final); err == nil {
-		for l := img.TopLayer; l != ""; {
-			finalLayers[l] = true
-			layer, err := store.Layer(l)
-			if err != nil {
-				break
-			}
-			l = layer.Parent
-		}
+		finalLayers = storestate.LayerChain(store, img.TopLayer)
 	}
 	c.mu.Lock()
 	entries := append([]cacheEntry(nil), c.entries...)
@@ -175,7 +170,7 @@ func (c *registryCache) export(ctx context.Context, store storage.Store, before 
 			if c.to[i].Mode == "min" && !inFinal {
 				continue
 			}
-			if before.images[img.ID] && !inFinal {
+			if before.Images[img.ID] && !inFinal {
 				skipped++
 				continue
 			}
@@ -206,6 +201,6 @@ func pushEntry(ctx context.Context, store storage.Store, repo reference.Named, e
 	if err != nil {
 		return err
 	}
-	_, err = copyImage(ctx, dest, src, p)
+	_, err = publish.Copy(ctx, dest, src, p.sys, p.opts.ReportWriter)
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/docker"
@@ -73,7 +74,7 @@ func (p *plan) stageImages(plan *dfPlan, i int, contexts map[string]string) []st
 // went on (resolveImage) and checked against the config digest the key
 // holds. They are the base's bytes, which the guard leaves unread as it
 // does a base in storage.
-func (p *plan) withRemoteBases(store storage.Store, snap snapshot) snapshot {
+func (p *plan) withRemoteBases(store storage.Store, snap storestate.Snapshot) storestate.Snapshot {
 	var diffIDs [][]digest.Digest
 	for _, r := range p.ids.settled(nil) {
 		if r.diffDone == nil {
@@ -91,7 +92,7 @@ func (p *plan) withRemoteBases(store storage.Store, snap snapshot) snapshot {
 	if err != nil {
 		return snap
 	}
-	tops := maps.Clone(snap.namedTops)
+	tops := maps.Clone(snap.NamedTops)
 	for _, img := range images {
 		var chain []*storage.Layer
 		for id := img.TopLayer; id != ""; {
@@ -118,7 +119,7 @@ func (p *plan) withRemoteBases(store storage.Store, snap snapshot) snapshot {
 			}
 		}
 	}
-	snap.namedTops = tops
+	snap.NamedTops = tops
 	return snap
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/storage"
 	"go.podman.io/storage/pkg/fileutils"
@@ -19,7 +20,7 @@ import (
 // under localhost/, or docker's normalized name.
 func localImage(store storage.Store, name string) string {
 	cands := []string{name}
-	if nt, err := qualify(name); err == nil {
+	if nt, err := storestate.Qualify(name); err == nil {
 		cands = append(cands, nt.String())
 	}
 	if n, err := reference.ParseNormalizedNamed(name); err == nil {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io"
 
-	"github.com/hushbuild/hush/builder/cachelog"
+	"github.com/hushbuild/hush/builder/internal/cachelog"
 	digest "github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/types"
 )

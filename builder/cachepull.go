@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/hushbuild/hush/builder/internal/publish"
+	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/buildah/define"
@@ -267,13 +269,13 @@ func pullStage(ctx context.Context, store storage.Store, repo reference.Named, k
 	if err != nil {
 		return ""
 	}
-	q := *p
+	sys := p.sys
 	if dir, err := blobInfoDir(); err == nil {
-		sys := *p.sys
-		sys.BlobInfoCacheDir = dir
-		q.sys = &sys
+		withDir := *p.sys
+		withDir.BlobInfoCacheDir = dir
+		sys = &withDir
 	}
-	if _, err := copyImage(ctx, dest, src, &q); err != nil {
+	if _, err := publish.Copy(ctx, dest, src, sys, p.opts.ReportWriter); err != nil {
 		p.cache.warn.Pull(cacheRepoName(repo), err)
 		return ""
 	}
@@ -287,10 +289,10 @@ func pullStage(ctx context.Context, store storage.Store, repo reference.Named, k
 // blobInfoDir is the user's tmpfs blob-info cache (0700), beside the
 // build directories as the verdicts are.
 func blobInfoDir() (string, error) {
-	base, err := tmpfsBase()
+	base, err := rundir.TmpfsBase()
 	if err != nil {
 		return "", err
 	}
 	dir := base + ".blobinfo"
-	return dir, ensurePrivateDir(dir)
+	return dir, rundir.EnsurePrivateDir(dir)
 }

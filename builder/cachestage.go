@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/storage"
 )
@@ -51,12 +52,12 @@ func (p *plan) applyStageCache(c *registryCache, o Options) {
 }
 
 // runOrReuse runs the build, taking each stage it can from the cache.
-func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before snapshot) (string, error) {
+func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before storestate.Snapshot) (string, error) {
 	if p.cache == nil || p.cache.stage == nil {
 		return p.run(ctx, store)
 	}
 	s := p.cache.stage
-	s.before = before.images
+	s.before = before.Images
 	df, err := os.ReadFile(p.dockerfile)
 	if err != nil {
 		return "", fmt.Errorf("reading the Dockerfile: %w", err)
@@ -212,15 +213,15 @@ func (s *stageCache) use(key, id string, reused bool) {
 
 // guardSnapshot is before without the cache images the build reused: the
 // guard scans those again, with this build's secrets, as if new.
-func (c *registryCache) guardSnapshot(before snapshot) snapshot {
+func (c *registryCache) guardSnapshot(before storestate.Snapshot) storestate.Snapshot {
 	if c == nil || c.stage == nil || len(c.stage.reused) == 0 {
 		return before
 	}
 	s := before
-	s.images = map[string]bool{}
-	for id := range before.images {
+	s.Images = map[string]bool{}
+	for id := range before.Images {
 		if !c.stage.reused[id] {
-			s.images[id] = true
+			s.Images[id] = true
 		}
 	}
 	return s

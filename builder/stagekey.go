@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -120,7 +122,7 @@ func stageKey(p *dfPlan, in keyInputs, header string, i int, keys, why []string)
 			ids[id] = true
 		}
 	}
-	for _, id := range sortedKeys(ids) {
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
 		field("secret", id+" "+in.secrets[id])
 		if in.rotate[id] {
 			d, err := in.derive(id)

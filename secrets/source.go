@@ -59,14 +59,16 @@ func (sp Spec) Load() (Secret, error) { return sp.LoadFrom(context.Background(),
 
 // LoadFrom reads the value the spec points at into memory: its command's
 // output (Cmd), an environment variable (Env) or a file (Src); a spec that
-// names none of them takes its value from store. Errors name the id (and
+// names none of them takes its value from store. Every source is bounded
+// by the spec's size cap, and a file or command source stops when ctx ends
+// (source_file.go). Errors name the id (and
 // the variable, path or exit status), never a value.
 func (sp Spec) LoadFrom(ctx context.Context, store Store) (Secret, error) {
 	var v []byte
 	var err error
 	switch {
 	case sp.Cmd != "":
-		v, err = runCommand(ctx, sp.Cmd)
+		v, err = runCommand(ctx, sp.Cmd, int(sp.limit()))
 	case sp.Env != "":
 		s, ok := os.LookupEnv(sp.Env)
 		if !ok {
@@ -75,7 +77,7 @@ func (sp Spec) LoadFrom(ctx context.Context, store Store) (Secret, error) {
 		v = []byte(s)
 	case sp.Src != "":
 		// The os error names the path and the cause, never the content.
-		v, err = os.ReadFile(sp.Src)
+		v, err = readFileSource(ctx, sp)
 	case store != nil:
 		v, err = store.GetSecret(ctx, sp.ID)
 	default:
@@ -83,6 +85,10 @@ func (sp Spec) LoadFrom(ctx context.Context, store Store) (Secret, error) {
 	}
 	if err != nil {
 		return Secret{}, fmt.Errorf("secret %q: %w", sp.ID, err)
+	}
+	if int64(len(v)) > sp.limit() {
+		clear(v)
+		return Secret{}, fmt.Errorf("secret %q: %w (%s); raise it with max-size=", sp.ID, ErrTooLarge, sizeString(sp.limit()))
 	}
 	return Secret{ID: sp.ID, value: v}, nil
 }

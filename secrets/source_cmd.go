@@ -19,7 +19,7 @@ import (
 // the string the user wrote. What hush does with the command's streams:
 //   - stdin is /dev/null, so a tool that would prompt fails at once
 //     instead of hanging a CI job;
-//   - stdout is read into memory, bounded by maxCommandOutput, and never
+//   - stdout is read into memory, bounded by the size cap, and never
 //     logged or echoed;
 //   - stderr is discarded. A failing command may print anything there (a
 //     partial value, another credential, a `set -x` trace) and hush cannot
@@ -29,10 +29,9 @@ import (
 //     command by hand to see why. For the same reason errors never quote the
 //     command itself, which may carry a token of its own.
 
-// maxCommandOutput bounds a command's output: a runaway command (`yes`)
-// must not exhaust memory. Far above any credential; BuildKit's limit for a
-// secret is 500 KiB.
-const maxCommandOutput = 1 << 20
+// A command's output is bounded by the spec's size cap (DefaultMaxSize
+// unless max-size= raises it): a runaway command (`yes`) must not exhaust
+// memory.
 
 // commandWaitDelay is how long Wait waits for the output pipe to close once
 // the command's process group was killed.
@@ -43,8 +42,8 @@ var ErrCommand = errors.New("command")
 
 var errTooLong = errors.New("output too long")
 
-func runCommand(ctx context.Context, command string) ([]byte, error) {
-	out := &wipingBuffer{limit: maxCommandOutput}
+func runCommand(ctx context.Context, command string, limit int) ([]byte, error) {
+	out := &wipingBuffer{limit: limit}
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
 	cmd.Stdout = out
 	// Stdin and Stderr stay nil: /dev/null (see above).
@@ -60,7 +59,7 @@ func runCommand(ctx context.Context, command string) ([]byte, error) {
 	err := cmd.Run()
 	switch {
 	case out.over:
-		err = fmt.Errorf("%w printed more than %d bytes", ErrCommand, maxCommandOutput)
+		err = fmt.Errorf("%w printed more than %d bytes (raise it with max-size=)", ErrCommand, limit)
 	case err == nil && len(bytes.TrimSpace(out.buf)) == 0:
 		err = fmt.Errorf("%w printed nothing", ErrCommand)
 	}

@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -65,7 +68,7 @@ func TestCommandSource(t *testing.T) {
 	if s, err := (Spec{ID: "n", Cmd: "echo " + sourceCanary}).LoadFrom(ctx, nil); err != nil || string(s.Value()) != sourceCanary+"\n" {
 		t.Errorf("echo: %q, %v", s.Value(), err)
 	}
-	big := strings.Repeat("x", maxCommandOutput/2)
+	big := strings.Repeat("x", DefaultMaxSize/2)
 	if s, err := (Spec{ID: "big", Cmd: "head -c " + fmt.Sprint(len(big)) + " /dev/zero | tr '\\0' x"}).LoadFrom(ctx, nil); err != nil || string(s.Value()) != big {
 		t.Errorf("half a MiB: %d bytes, %v", len(s.Value()), err)
 	}
@@ -146,5 +149,69 @@ func TestSourceTypesNeverShowValue(t *testing.T) {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X"} {
 			noValue(t, fmt.Sprintf("%s of %T", verb, v), fmt.Sprintf(verb, v))
 		}
+	}
+}
+
+func TestFileSourceBounds(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, DefaultMaxSize+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Spec{ID: "big", Src: big}.LoadFrom(ctx, nil)
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), `secret "big"`) || !strings.Contains(err.Error(), "1 MiB") {
+		t.Errorf("a file over 1 MiB: %v, want ErrTooLarge naming the id and the cap", err)
+	}
+	if s, err := (Spec{ID: "big", Src: big, MaxSize: 2 << 20}).LoadFrom(ctx, nil); err != nil || len(s.Value()) != DefaultMaxSize+1 {
+		t.Errorf("max-size raised: %d bytes, %v", len(s.Value()), err)
+	}
+	for _, p := range []string{"/dev/zero", dir} {
+		_, err := Spec{ID: "odd", Src: p}.LoadFrom(ctx, nil)
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") || !strings.Contains(err.Error(), `secret "odd"`) {
+			t.Errorf("src=%s: %v, want a not-a-regular-file error naming the id", p, err)
+		}
+	}
+	// nonregular=true reads a device, still under the cap.
+	if _, err := (Spec{ID: "zero", Src: "/dev/zero", NonRegular: true, MaxSize: 4096}).LoadFrom(ctx, nil); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("/dev/zero with nonregular: %v, want ErrTooLarge", err)
+	}
+	// A store's value is capped too.
+	store := MapStore{"s": make([]byte, 100)}
+	if _, err := (Spec{ID: "s", MaxSize: 10}).LoadFrom(ctx, store); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("store value over max-size: %v, want ErrTooLarge", err)
+	}
+}
+
+// A FIFO nobody writes to blocks open(2) in the kernel: cancelling the
+// context must end the load at once, and leave no reader behind.
+func TestFIFOSourceCancels(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (Spec{ID: "f", Src: fifo}).LoadFrom(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "a FIFO") {
+		t.Fatalf("FIFO without nonregular: %v, want a refusal", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := Spec{ID: "f", Src: fifo, NonRegular: true}.LoadFrom(ctx, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `secret "f"`) {
+		t.Errorf("cancelled FIFO read: %v, want the context's error naming the id", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("cancelled FIFO read took %v", d)
+	}
+	// A writer makes it work.
+	go func() {
+		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			_, _ = f.WriteString(sourceCanary)
+			_ = f.Close()
+		}
+	}()
+	s, err := Spec{ID: "f", Src: fifo, NonRegular: true}.LoadFrom(context.Background(), nil)
+	if err != nil || string(s.Value()) != sourceCanary {
+		t.Errorf("FIFO with a writer: %d bytes, %v", len(s.Value()), err)
 	}
 }

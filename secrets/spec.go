@@ -13,7 +13,8 @@ import (
 // Spec is one parsed --secret flag, in BuildKit's syntax plus hush's
 // command source (cmd=) and Dockerfile-free injection (target=, arg=):
 // id=ID[,src=PATH|env=VAR|cmd=COMMAND][,type=file|env]
-// [,target=PATH[,mode=0400][,uid=0][,gid=0]][,arg=NAME].
+// [,target=PATH[,mode=0400][,uid=0][,gid=0]][,arg=NAME]
+// [,max-size=SIZE][,nonregular=true][,allow-short=true].
 //
 // Like BuildKit, the flag is one line of CSV: a field holding a comma is
 // quoted whole, with double quotes ("cmd=sops -d a,b.yaml"), and a quote
@@ -44,7 +45,23 @@ type Spec struct {
 	// derivation of the value enters the key (builder/cachekey.go).
 	// Default false: as BuildKit, the value is not part of any key.
 	Rotate bool
+	// MaxSize caps the value's length in bytes, for every source; a larger
+	// one is an error naming the id. Default (0): DefaultMaxSize, 1 MiB.
+	MaxSize int64
+	// NonRegular lets src= name a FIFO or a device (/dev/stdin). Default
+	// false: src= must be a regular file, so /dev/zero or a FIFO nobody
+	// writes to is refused at once instead of hanging or exhausting memory.
+	NonRegular bool
+	// AllowShort accepts a value too short for the guard and the redactor
+	// to search for (pattern.MinValue, 6 bytes): the build warns that it
+	// is not guarded. Default false: such a value is an error.
+	AllowShort bool
 }
+
+// idAlphabet is what an id may hold: it is spliced into buildah's
+// comma-separated secret and mount specs, a file name and log lines, so
+// a comma, '=', '/', a quote or a control character in it is refused.
+var idAlphabet = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
@@ -116,6 +133,22 @@ func ParseSpec(s string) (Spec, error) {
 				return Spec{}, fmt.Errorf("%w: rotate must be true or false", ErrSpec)
 			}
 			sp.Rotate = b
+		case "max-size":
+			n, err := parseSize(val)
+			if err != nil {
+				return Spec{}, fmt.Errorf("%w: max-size must be a size in bytes (or with K, M, G)", ErrSpec)
+			}
+			sp.MaxSize = n
+		case "nonregular", "allow-short":
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return Spec{}, fmt.Errorf("%w: %s must be true or false", ErrSpec, key)
+			}
+			if key == "nonregular" {
+				sp.NonRegular = b
+			} else {
+				sp.AllowShort = b
+			}
 		case "uid", "gid":
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 0 {
@@ -133,8 +166,10 @@ func ParseSpec(s string) (Spec, error) {
 	if sp.ID == "" {
 		return Spec{}, fmt.Errorf("%w: id is required", ErrSpec)
 	}
-	if strings.ContainsAny(sp.ID, "/\x00") || sp.ID == "." || sp.ID == ".." {
-		return Spec{}, fmt.Errorf("%w: id %q must not contain '/'", ErrSpec, sp.ID)
+	if !idAlphabet.MatchString(sp.ID) {
+		// Not quoted: an id outside the alphabet may be a value pasted by
+		// mistake, or hold bytes that would garble the terminal.
+		return Spec{}, fmt.Errorf("%w: id must be 1 to 128 letters, digits, '.', '_' or '-', not starting with '.' or '-'", ErrSpec)
 	}
 	if sp.Src != "" && sp.Env != "" {
 		return Spec{}, fmt.Errorf("%w: secret %q has both src and env", ErrSpec, sp.ID)

@@ -33,6 +33,11 @@ func TestParseSpec(t *testing.T) {
 		// A quote inside an unquoted field is kept as written.
 		{`id=x,cmd=jq -r ".token" creds.json`, Spec{ID: "x", Cmd: `jq -r ".token" creds.json`, Mode: 0o400}},
 		{`id=x,cmd=sops -d --extract '["npm"]' s.yaml`, Spec{ID: "x", Cmd: `sops -d --extract '["npm"]' s.yaml`, Mode: 0o400}},
+		{"id=big.pem,src=b,max-size=4MiB", Spec{ID: "big.pem", Src: "b", Mode: 0o400, MaxSize: 4 << 20}},
+		{"id=b-1,src=b,max-size=2048", Spec{ID: "b-1", Src: "b", Mode: 0o400, MaxSize: 2048}},
+		{"id=_b,src=b,max-size=3k", Spec{ID: "_b", Src: "b", Mode: 0o400, MaxSize: 3 << 10}},
+		{"id=f,src=/dev/stdin,nonregular=true", Spec{ID: "f", Src: "/dev/stdin", Mode: 0o400, NonRegular: true}},
+		{"id=pin,src=p,allow-short=true", Spec{ID: "pin", Src: "p", Mode: 0o400, AllowShort: true}},
 	}
 	for _, tt := range tests {
 		got, err := ParseSpec(tt.in)
@@ -58,7 +63,19 @@ func TestParseSpecErrors(t *testing.T) {
 		{"id=a,mode=999", "octal"},
 		{"id=a,rotate=often", "rotate must be true or false"},
 		{"id=a,uid=-1", "uid"},
-		{"id=a/b", "must not contain"},
+		{"id=a/b", "id must be"},
+		{"id=a,b", "field 2 is not key=value"},
+		{`"id=a,b"`, "id must be"},
+		{"id=a=b", "id must be"},
+		{"id=..", "id must be"},
+		{"id=-x", "id must be"},
+		{"id=a\tb", "id must be"},
+		{"id=" + strings.Repeat("a", 129), "id must be"},
+		{"id=a,max-size=0", "max-size"},
+		{"id=a,max-size=1T", "max-size"},
+		{"id=a,max-size=-5", "max-size"},
+		{"id=a,nonregular=maybe", "nonregular must be"},
+		{"id=a,allow-short=1x", "allow-short must be"},
 		{"id=a,arg=not-a-name", "arg must be"},
 		{"id=a,cmd=", "cmd must not be empty"},
 		{"id=a,cmd=x,src=y", "cmd and another source"},

@@ -64,7 +64,7 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.BoolVar(&o.push, "push", false, "push every tag to its registry (same as -o type=registry)")
 	f.BoolVar(&o.tlsVerify, "tls-verify", true, "require HTTPS and verified certificates for registries")
 	f.StringVar(&o.authFile, "authfile", "", "registry credentials file (default: $REGISTRY_AUTH_FILE, containers' auth.json, then $DOCKER_CONFIG/config.json or ~/.docker/config.json)")
-	f.StringArrayVar(&o.secrets, "secret", nil, "secret: id=ID[,src=PATH|env=VAR|cmd=COMMAND][,type=file|env][,target=PATH,mode=,uid=,gid=][,arg=NAME][,rotate=true] (repeatable)")
+	f.StringArrayVar(&o.secrets, "secret", nil, "secret: id=ID[,src=PATH|env=VAR|cmd=COMMAND][,type=file|env][,target=PATH,mode=,uid=,gid=][,arg=NAME][,rotate=true][,max-size=1MiB][,nonregular=true][,allow-short=true] (repeatable)")
 	f.StringArrayVar(&o.ssh, "ssh", nil, "SSH agent or keys for RUN --mount=type=ssh: default or ID=PATH[,PATH] (repeatable)")
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "extra output: type=oci,dest=DIR | type=docker,dest=FILE.tar | type=local,dest=DIR | type=tar,dest=FILE | type=registry (repeatable)")
 	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"), "Unix time to pin image timestamps to (default $SOURCE_DATE_EPOCH)")
