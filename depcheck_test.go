@@ -36,7 +36,9 @@ var depRules = []struct {
 	{module + "/builder/internal/...", []string{module + "/builder"}},
 	{module + "/builder/internal/rundir", []string{module + "/builder/...", module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
 	{module + "/builder/internal/storestate", []string{module + "/builder/...", module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
-	{module + "/builder/internal/cmode", []string{module + "/audit/...", module + "/internal/...",
+	// cmode and recovery may read layers (audit/layertar, the one layer
+	// reader), never audit's engine.
+	{module + "/builder/internal/cmode", []string{module + "/audit", module + "/audit/heuristic", module + "/internal/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
 	{module + "/builder/internal/guard", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
@@ -44,10 +46,20 @@ var depRules = []struct {
 	// reader and a destination.
 	{module + "/builder/internal/unpack", []string{"go.podman.io/buildah/...", "go.podman.io/image/...",
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
+	{module + "/builder/internal/leftover", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/publish", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
-	{module + "/builder/internal/recovery", []string{module + "/internal/...", module + "/audit/...",
+	{module + "/builder/internal/recovery", []string{module + "/internal/...", module + "/audit", module + "/audit/heuristic",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
+	{module + "/builder/internal/stagecache", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/recovery/..."}},
+	// Runs in buildah's chroot helper before buildah's code: nothing that
+	// opens storage or builds. The Dockerfile parser pulls in storage's
+	// small helpers, not storage.
+	{module + "/internal/dfcheck", []string{"go.podman.io/buildah/...", "go.podman.io/image/...",
+		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
+	{module + "/internal/stepshm", []string{"go.podman.io/buildah/...", "go.podman.io/storage/...", "go.podman.io/image/...",
+		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
 	// What the build log says about the registry cache: errors and writers
 	// in, lines out; no build or secret.
 	{module + "/builder/internal/cachelog", []string{module + "/builder/...", "go.podman.io/buildah/...",

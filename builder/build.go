@@ -7,11 +7,13 @@ import (
 	"github.com/hushbuild/hush/audit"
 	"github.com/hushbuild/hush/builder/internal/guard"
 	"github.com/hushbuild/hush/builder/internal/recovery"
+	"github.com/hushbuild/hush/builder/internal/stagecache"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/trace"
+	"strings"
 
 	"github.com/hushbuild/hush/builder/internal/cmode"
 	"github.com/hushbuild/hush/builder/internal/rundir"
@@ -82,7 +84,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		pre = guard.StartPrescan(p.tmpDir, eng)
 	}
 	r = trace.StartRegion(ctx, "buildah")
-	id, err := p.runOrReuse(ctx, store, before)
+	id, err := p.cache.Run(ctx, store, before, cacheRunner{p})
 	r.End()
 	pre.Stop()
 	if err != nil {
@@ -91,31 +93,31 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	if p.guarded() {
 		r = trace.StartRegion(ctx, "guard")
 		findings, err := guard.Run(ctx, store, guard.Request{
-			Before: p.withRemoteBases(store, p.cache.guardSnapshot(before)), Final: id,
+			Before: p.cache.WithRemoteBases(store, p.cache.GuardSnapshot(before)), Final: id,
 			Engine: eng, Prescan: pre, Verdicts: guard.OpenVerdicts(p.all), Workers: runtime.GOMAXPROCS(0),
 		})
 		r.End()
 		if errors.Is(err, archive.ErrIncomplete) {
 			err = &GuardError{Findings: findings, Incomplete: err}
 		}
-		if err == nil && len(findings) > 0 && p.cache != nil {
-			findings = p.cache.stage.dropDirty(store, id, findings, p)
+		if err == nil && len(findings) > 0 {
+			findings = p.cache.DropDirty(store, id, findings)
 		}
 		if err == nil && len(findings) > 0 {
 			err = &GuardError{Findings: findings}
 		}
 		if err != nil {
 			guard.RemoveBuilt(store, before, id, findings)
-			p.cache.discard(store, "")
+			p.cache.Discard(store, "")
 			return nil, err
 		}
 	}
 	res, err := p.finish(ctx, store, id)
 	if err != nil {
-		p.cache.discard(store, "")
+		p.cache.Discard(store, "")
 		return nil, &ImageError{ImageID: id, Err: err}
 	}
-	p.cache.export(ctx, store, before, id, p)
+	p.cache.Export(ctx, store, before, id)
 	return res, nil
 }
 
@@ -155,9 +157,8 @@ type plan struct {
 	outputs    []Output
 	sys        *types.SystemContext
 	secrets    *delivery
-	secretSet  *pattern.Set     // the --secret values' patterns
-	set        *pattern.Set     // those plus credential-named build args: guard and redactor
-	all        []secrets.Secret // the values behind set
+	set        *pattern.Set     // the --secret values and credential-named build args: guard and redactor
+	all        []secrets.Secret // the values behind set, the build's one list of them
 	redactors  map[io.Writer]*pattern.Redactor
 	buildArgs  map[string]string
 	storage    StorageOptions
@@ -165,9 +166,8 @@ type plan struct {
 	buildDir   string // on tmpfs: journal, secret files, container directories; "" where there is no tmpfs
 	tmpDir     string // the process's tmpfs TMPDIR, for a build that carries secrets
 	stderr     io.Writer
-	cache      *registryCache // --cache-to/--cache-from (cache.go)
-	ids        *imageIDs      // the images the cache keys name, resolved once (cachepull.go)
-	isolation  Isolation      // as resolved: never auto
+	cache      *stagecache.Cache // the stage and registry caches; nil: none
+	isolation  Isolation         // as resolved: never auto
 	undo       []func()
 }
 
@@ -180,17 +180,20 @@ func (p *plan) cleanup() {
 // prepare validates everything that can be checked before touching storage,
 // so bad input fails fast and leaves nothing behind.
 func prepare(ctx context.Context, o Options) (_ *plan, err error) {
-	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage, ids: &imageIDs{}}
+	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage, nonce: rundir.Nonce()}
 	defer func() {
 		if err != nil {
 			p.cleanup()
 		}
 	}()
-	contextDir, dockerfile, err := p.locate(o)
+	contextDir, dockerfile, err := p.locate(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	p.dockerfile = dockerfile
+	if err := checkDockerfile(dockerfile); err != nil {
+		return nil, badOption("", err) // the message names the line
+	}
 	for _, t := range o.Tags {
 		nt, err := storestate.Qualify(t)
 		if err != nil {
@@ -217,12 +220,10 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	for _, id := range p.secrets.unguarded {
 		fmt.Fprintf(p.stderr, "hush: warning: secret %q is too short to guard (under %d bytes): neither the guard nor the log redaction will find it\n", id, pattern.MinValue)
 	}
-	p.secretSet = pattern.NewSet(p.secrets.Loaded()...)
 	p.all = append(append([]secrets.Secret(nil), p.secrets.Loaded()...), credentialArgs(o.BuildArgs)...)
 	p.set = pattern.NewSet(p.all...)
 	p.stderr = p.redact(p.stderr)
 	stdout := p.redact(orDiscard(o.Stdout))
-	p.nonce = rundir.Nonce()
 	if err := p.makeBuildDir(p.secrets.sensitive() || len(o.SSH) > 0); err != nil {
 		return nil, err
 	}
@@ -287,28 +288,30 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 			IdentityLabel: types.OptionalBoolFalse,
 		},
 	}
-	if err := p.applyDocker(o); err != nil {
-		return nil, badOption("", err) // its messages name the option
-	}
 	if o.Quiet {
 		p.opts.ReportWriter = io.Discard
 		p.opts.Out = io.Discard
+	}
+	if err := p.applyDocker(o); err != nil {
+		return nil, badOption("", err) // its messages name the option
 	}
 	return p, nil
 }
 
 // locate finds the context directory and the Dockerfile; a Dockerfile given
 // as content is written to a private temporary file.
-func (p *plan) locate(o Options) (string, string, error) {
+func (p *plan) locate(ctx context.Context, o Options) (string, string, error) {
 	contextDir := o.ContextDir
+	archived := "" // the Dockerfile's name inside a context archive
 	if o.ContextArchive != nil {
-		d, err := p.unpackContext(o.ContextArchive)
+		d, err := p.unpackContext(ctx, o.ContextArchive)
 		if err != nil {
 			return "", "", err
 		}
 		contextDir = d
 		if o.Dockerfile != "" && !filepath.IsAbs(o.Dockerfile) {
 			// docker: -f names a file inside the archive.
+			archived = o.Dockerfile
 			o.Dockerfile = filepath.Join(d, o.Dockerfile)
 		}
 	}
@@ -355,11 +358,19 @@ func (p *plan) locate(o Options) (string, string, error) {
 		for _, name := range []string{"Containerfile", "Dockerfile"} {
 			if _, err := os.Stat(filepath.Join(abs, name)); err == nil {
 				df = filepath.Join(abs, name)
+				if o.ContextArchive != nil {
+					archived = name
+				}
 				break
 			}
 		}
 		if df == "" {
 			return "", "", badOption("Dockerfile", fmt.Errorf("no Dockerfile or Containerfile in build context %s", contextDir))
+		}
+	}
+	if archived != "" {
+		if err := checkArchiveFiles(abs, archived); err != nil {
+			return "", "", err
 		}
 	}
 	if fi, err := os.Stat(df); err != nil || fi.IsDir() {
@@ -374,25 +385,28 @@ func (p *plan) locate(o Options) (string, string, error) {
 // build also gets the process's tmpfs TMPDIR (tempdir.go). A build without
 // secrets goes on without the directory where there is no tmpfs.
 func (p *plan) makeBuildDir(sensitive bool) error {
-	pdir, note, err := rundir.ProcessDir()
-	dir := filepath.Join(pdir, rundir.BuildDirPrefix+p.nonce)
-	if err == nil {
-		err = os.Mkdir(dir, 0o700)
-	}
-	if err != nil {
-		if !sensitive {
-			return nil
+	if p.buildDir == "" { // made already for a context archive (context.go)
+		pdir, note, err := rundir.ProcessDir()
+		dir := filepath.Join(pdir, rundir.BuildDirPrefix+p.nonce)
+		if err == nil {
+			err = os.Mkdir(dir, 0o700)
 		}
-		return fmt.Errorf("build directory: %w", err)
+		if err != nil {
+			if !sensitive {
+				return nil
+			}
+			return fmt.Errorf("build directory: %w", err)
+		}
+		if note != "" {
+			fmt.Fprintf(p.stderr, "warning: %s\n", note)
+		}
+		p.buildDir = dir
+		p.undo = append(p.undo, func() { os.RemoveAll(dir) })
 	}
-	if note != "" {
-		fmt.Fprintf(p.stderr, "warning: %s\n", note)
-	}
-	p.buildDir = dir
-	p.undo = append(p.undo, func() { os.RemoveAll(dir) })
 	if !sensitive {
 		return nil
 	}
+	var err error
 	p.tmpDir, err = rundir.SensitiveTempDir()
 	return err
 }
@@ -421,6 +435,13 @@ func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationP
 func checkPlatform(s string) error {
 	if s == "" {
 		return nil
+	}
+	// buildah's parser trims slashes, so "/" or "linux/" would mean the
+	// default platform: every part must be there.
+	for _, part := range strings.Split(s, "/") {
+		if part == "" {
+			return fmt.Errorf("%q: want os/arch[/variant]", s)
+		}
 	}
 	os, arch, _, err := bparse.Platform(s)
 	if err != nil {

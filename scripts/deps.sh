@@ -8,6 +8,7 @@ have runc          || need+=(runc)
 have newuidmap     || need+=(uidmap)
 [ -x /bin/busybox ] || need+=(busybox-static)
 have skopeo        || need+=(skopeo)
+have bsdtar        || need+=(libarchive-tools) # a third tar writer for tests/untrusted_test.go
 have docker-registry || [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 have gcc           || need+=(gcc)
 have git           || need+=(git)

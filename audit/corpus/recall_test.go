@@ -98,7 +98,11 @@ func TestRecall(t *testing.T) {
 	c := readClaims(t)
 	results, clean, eng := measure(t)
 	var misses []result
+	claimed := 0
 	for _, r := range results {
+		if r.err == nil && c.claimed(r) {
+			claimed++
+		}
 		switch {
 		case r.err != nil:
 			t.Errorf("%s: writer failed: %v", r.name(), r.err)
@@ -109,6 +113,7 @@ func TestRecall(t *testing.T) {
 		}
 	}
 	t.Log("\n" + table(results))
+	t.Logf("claimed (%s): %d of %d cases", claimsFile, claimed, len(results))
 	t.Logf("unclaimed misses (%d), by writer/wrapper:\n%s", len(misses), byForm(misses))
 
 	var refusals int

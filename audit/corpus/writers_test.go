@@ -55,13 +55,20 @@ type tool struct {
 }
 
 // gitHistory commits a config file holding the payload, then the same file
-// without it (the secret "removed"), so the value lives only in history.
-// The boilerplate around it makes git store one version as a delta of
-// the other once packed.
+// with its credential rotated (hex digits changed) and more settings. Once
+// packed, git keeps the larger, newer blob whole and the old one as a
+// delta of it: the payload's structure becomes copy opcodes, and only its
+// random runs are inserted bytes, with opcodes between them.
 const gitHistory = `mkdir -p "$OUT" && cd "$OUT" && git init -q && git config user.email ci@example.internal && git config user.name ci
 for i in $(seq 1 120); do echo "setting_$i = value number $i of the service configuration"; done > top
 { cat top; cat "$IN"; cat top; } > app.conf && git add app.conf && git commit -qm "add config"
-{ cat top; cat top; } > app.conf && git commit -qam "remove the credential" && rm top
+{ cat top; tr 0-9a-f a-f0-9 < "$IN"; cat top; echo "timeout = 30"; } > app.conf && git commit -qam "rotate the credential" && rm top
+`
+
+// gitDelta fails unless the old blob is stored as a delta.
+const gitDelta = `git gc -q --aggressive && test -z "$(ls .git/objects | grep -v -e pack -e info)"
+old=$(git rev-parse HEAD~1:app.conf)
+git verify-pack -v .git/objects/pack/*.idx | awk -v o=$old '$1 == o && NF == 7 {d=1} END {exit !d}' || { echo "the old blob is not a delta" >&2; exit 1; }
 `
 
 var tools = []tool{
@@ -80,6 +87,11 @@ var tools = []tool{
 	{name: "bzip2", needs: []string{"bzip2"}, script: `bzip2 -c < "$IN" > "$OUT"`},
 	{name: "xz", needs: []string{"xz"}, script: `xz -c < "$IN" > "$OUT"`},
 	{name: "zstd", needs: []string{"zstd"}, script: `zstd -q -c < "$IN" > "$OUT"`},
+	// Streams the scanner must refuse if it cannot read them (fail
+	// closed): an xz BCJ filter, a gzip cut short (its last 12 bytes).
+	// (zstd --long=31 is left out: each compression takes 2 GiB of memory.)
+	{name: "xz-bcj", needs: []string{"xz"}, script: `xz --x86 --lzma2 -c < "$IN" > "$OUT"`},
+	{name: "gzip-truncated", needs: []string{"gzip"}, script: `gzip -c < "$IN" | head -c -12 > "$OUT"`},
 	{name: "brotli", needs: []string{"brotli"}, script: `brotli -c < "$IN" > "$OUT"`},
 	{name: "gpg-store", needs: []string{"gpg"}, script: `export GNUPGHOME=$(mktemp -d); gpg -q --batch --store -o "$OUT" "$IN"; rm -rf "$GNUPGHOME"`},
 	{name: "gpg-store-armor", needs: []string{"gpg"}, script: `export GNUPGHOME=$(mktemp -d); gpg -q --batch --armor --store -o "$OUT" "$IN"; rm -rf "$GNUPGHOME"`},
@@ -89,7 +101,7 @@ var tools = []tool{
 	{name: "awk-c-string", needs: []string{"awk"}, script: `awk 'BEGIN{printf "const char *value = \""} {gsub(/\\/,"\\\\"); gsub(/"/,"\\\""); printf "%s\\n", $0} END{print "\";"}' < "$IN" > "$OUT"`},
 	{name: "printf-q", script: `v=$(cat "$IN"); printf 'VALUE=%q\n' "$v" > "$OUT"`},
 	{name: "git-loose", needs: []string{"git"}, tree: true, script: gitHistory},
-	{name: "git-gc", needs: []string{"git"}, tree: true, script: gitHistory + `git gc -q --aggressive && test -z "$(ls .git/objects | grep -v -e pack -e info)"`},
+	{name: "git-gc-delta", needs: []string{"git"}, tree: true, script: gitHistory + gitDelta},
 	{name: "dpkg-deb", needs: []string{"dpkg-deb"}, script: `d=$(mktemp -d); mkdir -p $d/DEBIAN $d/etc/app
 printf 'Package: app-config\nVersion: 1.0\nArchitecture: all\nMaintainer: ci <ci@example.internal>\nDescription: config\n' > $d/DEBIAN/control
 cp "$IN" $d/etc/app/app.conf; dpkg-deb --root-owner-group -b $d "$OUT" >/dev/null; rm -rf $d`},

@@ -90,7 +90,10 @@ func (o *buildOptions) run(ctx context.Context, contextArg string, stdin io.Read
 	defer done()
 	logTo := io.Discard
 	if !o.quiet {
-		opts.Stdout, opts.Stderr = logw, logw
+		// Instruction echoes (on Stdout) are cut to a readable length.
+		echo := newStepEcho(logw)
+		defer func() { _ = echo.Flush() }()
+		opts.Stdout, opts.Stderr = echo, logw
 		logTo = logw
 	}
 	// The libraries' process-wide log goes where the build's does: one

@@ -4,14 +4,24 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/hushbuild/hush/builder"
+	"github.com/hushbuild/hush/internal/stepshm"
 )
 
 func main() {
+	// buildah's chroot helper for a RUN step: the step gets a /dev/shm of
+	// its own before buildah's code enters its root (internal/stepshm).
+	if stepshm.IsChrootHelper() {
+		if err := stepshm.Private(); err != nil {
+			fmt.Fprintf(os.Stderr, "hush: %v\n", err)
+			os.Exit(1)
+		}
+	}
 	// Commands that never touch storage run before the user-namespace
 	// re-exec, so `hush doctor` can diagnose a machine where it fails.
 	if reexecChild() {

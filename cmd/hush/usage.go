@@ -85,7 +85,7 @@ func describe(err error) string {
 			msg = strings.Replace(msg, oe.Error(), flag+": "+oe.Err.Error(), 1)
 		}
 	}
-	return strings.Join(strings.Fields(msg), " ")
+	return oneLine(strings.Join(strings.Fields(msg), " "))
 }
 
 // markUsage types cobra's own errors, which carry none: flag parsing

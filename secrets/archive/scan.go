@@ -221,6 +221,11 @@ func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
 			if top || sc.srcErr != nil {
 				return fmt.Errorf("reading tar: %w", cmp.Or(sc.srcErr, err))
 			}
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				// A tar cut short: its checksummed header made it
+				// recognised.
+				sc.undecodable(strings.TrimSuffix(prefix, "!"), "tar", err, 0, true)
+			}
 			return nil
 		}
 		p := prefix + sc.set.RedactString(hdr.Name)
@@ -264,6 +269,9 @@ func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
 		if err := sc.content(p, body, d); err != nil {
 			if top || sc.srcErr != nil {
 				return fmt.Errorf("reading %s: %w", p, cmp.Or(sc.srcErr, err))
+			}
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				sc.undecodable(p, "tar", err, 0, true) // a member cut short
 			}
 			return nil
 		}

@@ -263,6 +263,12 @@ func streamCases() []toolCase {
 			stub := "#!/bin/sh\ntail -c +97 \"$0\" | tar xf - -C /opt\nexit 0\n"
 			return append([]byte(stub), tool(t, dir, nil, "tar", "-cf", "-", "-C", "root", ".")...)
 		}, "shar.sh!./etc/app/config", false},
+		{"truncated.tar", func(t *testing.T, dir string) []byte {
+			payload(t, filepath.Join(dir, "root"))
+			tool(t, dir, nil, "truncate", "-s", "100K", "root/filler")
+			b := tool(t, dir, nil, "tar", "-cf", "-", "-C", "root", ".")
+			return b[:len(b)/2]
+		}, "", true},
 		{"sparse.tar", func(t *testing.T, dir string) []byte {
 			// 1 GiB of holes around the config: the budget (lowered
 			// below) counts them.

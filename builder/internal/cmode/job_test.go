@@ -11,6 +11,7 @@ import (
 // gives every step are what it read back from the mount strings buildah
 // takes (builder/delivery.go formats them so) before they were typed.
 func TestMountsOfMatchesRunMountStrings(t *testing.T) {
+	t.Parallel()
 	specs := []secrets.Spec{
 		{ID: "a", Arg: "TOKEN", Mode: 0o400},
 		{ID: "b", Target: "/root/.npmrc", Mode: 0o600, UID: 1000, GID: 100},

@@ -20,6 +20,7 @@ import (
 	"go.podman.io/storage/pkg/archive"
 	"golang.org/x/sys/unix"
 
+	"github.com/hushbuild/hush/audit/layertar"
 	"github.com/hushbuild/hush/secrets"
 )
 
@@ -214,7 +215,7 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			return "", fmt.Errorf("preparing / for stage %d: %w", i+1, err)
 		}
 		for _, l := range base.layers {
-			if err := extractBaseLayer(store, l.ID, ign); err != nil {
+			if err := extractBaseLayer(ctx, store, l.ID, ign); err != nil {
 				return "", fmt.Errorf("extracting %s: %w", froms[i], err)
 			}
 		}
@@ -304,10 +305,11 @@ func (j Job) pull(ctx context.Context, store storage.Store, name string, pulled 
 	return nil
 }
 
-// extractBaseLayer writes one of the base image's layers over /.
-func extractBaseLayer(store storage.Store, layerID string, ign *ignoreList) error {
-	unc := archive.Uncompressed
-	rc, err := store.Diff("", layerID, &storage.DiffOptions{Compression: &unc})
+// extractBaseLayer writes one of the base image's layers over /. It reads
+// the layer as the guard does (layertar): store.Diff would open a member
+// named "/../../x" at the container's own /x.
+func extractBaseLayer(ctx context.Context, store storage.Store, layerID string, ign *ignoreList) error {
+	rc, err := layertar.OpenStorage(ctx, store, layerID)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func Record(dir, path string) error {
 
 // Sweep removes what the list in a dead build's dir names, and the list:
 // first the mounts on, under or over (as an overlay's lower directory)
-// each path, then each path that is a directory of this user's. It
+// each path, then each path that is a directory or file of this user's. It
 // returns how many paths it removed.
 func Sweep(dir string) int {
 	b, err := os.ReadFile(filepath.Join(dir, File))
@@ -63,7 +63,7 @@ func Sweep(dir string) int {
 	unmount(paths)
 	n := 0
 	for _, p := range paths {
-		if ownDir(p) && os.RemoveAll(p) == nil {
+		if owned(p) && os.RemoveAll(p) == nil {
 			n++
 		}
 	}
@@ -71,11 +71,15 @@ func Sweep(dir string) int {
 	return n
 }
 
-// ownDir: p is a directory (not a symlink) this user owns: a name in a
-// shared /tmp that another user took after ours was gone is left alone.
-func ownDir(p string) bool {
+// owned: p is a directory or regular file (not a symlink) this user owns:
+// a name in a shared /tmp that another user took after ours was gone is
+// left alone.
+func owned(p string) bool {
 	var st unix.Stat_t
-	return unix.Lstat(p, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR && int(st.Uid) == os.Geteuid()
+	if unix.Lstat(p, &st) != nil || int(st.Uid) != os.Geteuid() {
+		return false
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFDIR || st.Mode&unix.S_IFMT == unix.S_IFREG
 }
 
 // unmount detaches the mounts on or under the paths, and the overlays
@@ -114,7 +118,7 @@ func unmount(paths []string) {
 		_ = unix.Unmount(m, unix.MNT_DETACH)
 	}
 	for _, s := range scaffolds {
-		if ownDir(s) {
+		if owned(s) {
 			_ = os.RemoveAll(s)
 		}
 	}

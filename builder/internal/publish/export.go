@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/hushbuild/hush/builder/internal/storestate"
+	"github.com/hushbuild/hush/builder/internal/unpack"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/archive"
 	"go.podman.io/image/v5/docker/daemon"
@@ -99,9 +101,16 @@ func loadDaemon(ctx context.Context, t Target, src types.ImageReference, _ strin
 
 // exportFS writes the built image's filesystem to a directory (local) or
 // a tar file (tar). Files are owned by the user running hush, as docker's
-// local exporter does; the tar keeps the image's owners.
-func exportFS(_ context.Context, t Target, _ types.ImageReference, _ string, o Output) (err error) {
+// local exporter does, without device nodes, FIFOs or setuid/setgid bits
+// (builder/internal/unpack); the tar keeps the image's owners and modes.
+// Either is written under a fresh private name beside DEST, recorded with
+// t.Record for the sweep after a kill, and renamed onto DEST once complete.
+func exportFS(ctx context.Context, t Target, _ types.ImageReference, _ string, o Output) (err error) {
 	store, id := t.Store, t.ID
+	record := t.Record
+	if record == nil {
+		record = func(string) error { return nil }
+	}
 	mnt, err := store.MountImage(id, []string{"ro"}, "")
 	if err != nil {
 		return fmt.Errorf("output %s %s: mounting the image: %w", o.Type, o.Dest, err)
@@ -113,31 +122,44 @@ func exportFS(_ context.Context, t Target, _ types.ImageReference, _ string, o O
 	}
 	defer rc.Close()
 	if o.Type == "local" {
-		if err := os.MkdirAll(o.Dest, 0o755); err != nil {
-			return fmt.Errorf("output local %s: %w", o.Dest, err)
-		}
-		if err := storarchive.Untar(rc, o.Dest, &storarchive.TarOptions{NoLchown: true}); err != nil {
+		if _, err := unpack.Unpack(ctx, rc, o.Dest, unpack.Options{Made: record}); err != nil {
 			return fmt.Errorf("output local %s: %w", o.Dest, err)
 		}
 		return nil
 	}
-	// Write beside the destination and rename, so a failure never leaves a
-	// truncated tar under the name.
-	tmp := o.Dest + ".hush-partial"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	// A fresh name (O_EXCL) beside the destination, renamed onto it: never
+	// a name another user could plant a symlink at, never a truncated tar
+	// under DEST.
+	f, err := os.CreateTemp(filepath.Dir(o.Dest), ".hush-partial-")
 	if err != nil {
 		return fmt.Errorf("output tar %s: %w", o.Dest, err)
 	}
-	defer os.Remove(tmp)
+	defer os.Remove(f.Name())
+	if err := record(f.Name()); err != nil {
+		f.Close()
+		return fmt.Errorf("output tar %s: %w", o.Dest, err)
+	}
 	_, err = io.Copy(f, rc)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, o.Dest)
+		err = os.Rename(f.Name(), o.Dest)
 	}
 	if err != nil {
 		return fmt.Errorf("output tar %s: %w", o.Dest, err)
+	}
+	return nil
+}
+
+// checkLocal: the local tree is renamed onto DEST whole, so DEST must not
+// exist or be empty; said before the build rather than after it.
+func checkLocal(o Output, _ []string) error {
+	if err := unpack.Replaceable(o.Dest); err != nil {
+		return fmt.Errorf("output local: %w", err)
 	}
 	return nil
 }

@@ -38,6 +38,9 @@ type Target struct {
 	Tags   []string // fully qualified; the image gets them once every export succeeded
 	Sys    *types.SystemContext
 	Report io.Writer // copy progress
+	// Record, when set, is told each temporary an export creates beside
+	// its destination before it is written, for the sweep after a kill.
+	Record func(path string) error
 }
 
 // kind is one output type: what Check asks of it before the build, and
@@ -54,7 +57,7 @@ type kind struct {
 var kinds = map[string]kind{
 	"oci":      {asked: true, dest: true, export: exportOCI},
 	"docker":   {asked: true, dest: true, export: exportDocker},
-	"local":    {asked: true, dest: true, export: exportFS},
+	"local":    {asked: true, dest: true, check: checkLocal, export: exportFS},
 	"tar":      {asked: true, dest: true, export: exportFS},
 	"load":     {export: loadDaemon},
 	"registry": {asked: true, check: needTags, push: true},

@@ -3,7 +3,8 @@
 // `hush prune` run first, which ends a dead build's running steps and
 // removes its containers, the images and layers it committed that the
 // guard never vouched for, layer directories storage lost the record of,
-// and its tmpfs directory (container mode's leftovers through cmode.Sweep).
+// and its tmpfs directory (container mode's leftovers through cmode.Sweep,
+// what it made outside that directory through leftover.Sweep).
 //
 // It must not import builder (Prune there opens the store and hands it
 // in), nor the guard or the caches.
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hushbuild/hush/builder/internal/cmode"
+	"github.com/hushbuild/hush/builder/internal/leftover"
 	"github.com/hushbuild/hush/builder/internal/rundir"
 	"golang.org/x/sys/unix"
 
@@ -39,6 +41,7 @@ type Swept struct {
 	LayerDirs  int // layer directories storage keeps no record of
 	Processes  int // RUN steps of dead builds still running
 	Dirs       int // tmpfs build directories
+	Temps      int // unpacked stdin contexts and partial outputs (builder/internal/leftover)
 }
 
 // deadBuild is the directory of a build whose process is gone.
@@ -79,6 +82,9 @@ func Sweep(ctx context.Context, store storage.Store, runtime string, layerDirs b
 					continue
 				}
 				d := &deadBuild{dir: dir}
+				// Before anything clears the directory: its list of
+				// what the build made outside it.
+				s.Temps += leftover.Sweep(dir)
 				switch {
 				case journaled && j.of(root):
 					d.journal = j

@@ -123,15 +123,26 @@ func ownAlternate(parent, name string) (string, error) {
 	return first, nil
 }
 
+// firstOwned returns the first <parent>/<name>.<digits> directory this
+// user owns. Only MkdirTemp's digits: hush's own <base>.verdicts and
+// <base>.blobinfo (and an alternate's) sit beside it and must never be
+// taken for a base, whose sweep would remove them as dead builds.
 func firstOwned(parent, name string) string {
 	matches, _ := filepath.Glob(filepath.Join(parent, name+".*"))
 	sort.Strings(matches)
 	for _, m := range matches {
+		if !isDigits(strings.TrimPrefix(filepath.Base(m), name+".")) {
+			continue
+		}
 		if checkPrivateDir(m) == nil {
 			return m
 		}
 	}
 	return ""
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 func IsTmpfs(dir string) bool {

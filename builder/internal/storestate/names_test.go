@@ -3,6 +3,7 @@ package storestate
 import "testing"
 
 func TestQualify(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"app", "localhost/app:latest"},
 		{"app:1", "localhost/app:1"},

@@ -9,6 +9,7 @@ import (
 // guard leaves unread; a stage cache entry's or buildah's temporary commit
 // name does not.
 func TestNamedBase(t *testing.T) {
+	t.Parallel()
 	tmp := "docker.io/library/" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" + "-tmp:latest"
 	for _, c := range []struct {
 		names []string
@@ -28,6 +29,7 @@ func TestNamedBase(t *testing.T) {
 }
 
 func TestNamed(t *testing.T) {
+	t.Parallel()
 	tmp := strings.Repeat("ab", 32) + "-tmp"
 	for _, tt := range []struct {
 		names []string

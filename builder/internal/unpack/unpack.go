@@ -94,7 +94,7 @@ func Unpack(ctx context.Context, r io.Reader, dest string, o Options) (Stats, er
 	if o.MaxEntries <= 0 {
 		o.MaxEntries = DefaultMaxEntries
 	}
-	if err := replaceable(dest); err != nil {
+	if err := Replaceable(dest); err != nil {
 		return Stats{}, err
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dest), TempPrefix)
@@ -140,9 +140,10 @@ func Unpack(ctx context.Context, r io.Reader, dest string, o Options) (Stats, er
 	return u.st, nil
 }
 
-// replaceable: dest does not exist, or is an empty directory (not a
-// symlink to one).
-func replaceable(dest string) error {
+// Replaceable reports, as an error naming dest, when Unpack could not
+// write there: dest exists and is not an empty directory (a symlink to
+// one included).
+func Replaceable(dest string) error {
 	fi, err := os.Lstat(dest)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

@@ -1,4 +1,4 @@
-package builder
+package stagecache
 
 import (
 	"context"
@@ -30,7 +30,7 @@ import (
 // and exported. A refused or failed build names nothing and removes the
 // stage images it made.
 type stageCache struct {
-	o       Options
+	cfg     *Config
 	reuse   bool            // false with --no-cache: only record
 	noReuse map[string]bool // --no-cache-filter stage names
 	built   map[string]string
@@ -43,29 +43,30 @@ type stageCache struct {
 
 func stageCacheName(key string) string { return "localhost/hush-build-cache:" + key }
 
-func (p *plan) applyStageCache(c *registryCache, o Options) {
-	s := &stageCache{o: o, reuse: !o.NoCache, noReuse: map[string]bool{}, built: map[string]string{}, reused: map[string]bool{}, pulled: map[string]string{}}
-	for _, n := range o.NoCacheFilter {
+func newStageCache(cfg *Config) *stageCache {
+	s := &stageCache{cfg: cfg, reuse: !cfg.NoCache, noReuse: map[string]bool{}, built: map[string]string{}, reused: map[string]bool{}, pulled: map[string]string{}}
+	for _, n := range cfg.NoCacheFilter {
 		s.noReuse[n] = true
 	}
-	c.stage = s
+	return s
 }
 
-// runOrReuse runs the build, taking each stage it can from the cache.
-func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before storestate.Snapshot) (string, error) {
-	if p.cache == nil || p.cache.stage == nil {
-		return p.run(ctx, store)
+// Run runs the build through r, taking each stage it can from the cache
+// (a nil Cache: r runs the whole build).
+func (p *Cache) Run(ctx context.Context, store storage.Store, before storestate.Snapshot, r Runner) (string, error) {
+	if p == nil || p.stage == nil {
+		return r.Run(ctx, store)
 	}
-	s := p.cache.stage
+	s := p.stage
 	s.before = before.Images
-	df, err := os.ReadFile(p.dockerfile)
+	df, err := os.ReadFile(p.cfg.Dockerfile)
 	if err != nil {
 		return "", fmt.Errorf("reading the Dockerfile: %w", err)
 	}
-	plan, err := parseStages(df, p.opts.Args, p.opts.Target, s.o.BuildContexts)
-	if err != nil || strings.HasSuffix(p.dockerfile, ".in") {
-		fmt.Fprintf(p.stderr, "hush: stage cache not used: the Dockerfile cannot be split into stages\n")
-		return p.run(ctx, store)
+	plan, err := parseStages(df, p.cfg.Args, p.cfg.Target, s.cfg.BuildContexts)
+	if err != nil || strings.HasSuffix(p.cfg.Dockerfile, ".in") {
+		fmt.Fprintf(p.cfg.Stderr, "hush: stage cache not used: the Dockerfile cannot be split into stages\n")
+		return r.Run(ctx, store)
 	}
 	keys, why := stageKeys(plan, s.keyInputs(ctx, store, p))
 	target := len(plan.stages) - 1
@@ -76,13 +77,13 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before store
 		s.use(keys[target], id, true)
 		return id, nil
 	}
-	single := p.isolation == IsolationContainer || len(need) == 1 || len(p.opts.Annotations) > 0
+	single := p.cfg.Single || len(need) == 1 || len(p.cfg.Annotations) > 0
 	for _, i := range need {
 		if keys[i] == "" {
-			fmt.Fprintf(p.stderr, "hush: stage %s not cached: %s\n", plan.stages[i].name, why[i])
+			fmt.Fprintf(p.cfg.Stderr, "hush: stage %s not cached: %s\n", plan.stages[i].name, why[i])
 			// With --pull a stage keyed by nothing runs as buildah would
 			// run it: one build, pulling every base.
-			single = single || s.o.Pull
+			single = single || s.cfg.Pull
 		}
 	}
 	if !single && s.firstHere(store, keys, need, p) {
@@ -102,7 +103,7 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before store
 		if err := p.pullFor(ctx, store, nil); err != nil {
 			return "", err
 		}
-		id, err := p.run(ctx, store)
+		id, err := r.Run(ctx, store)
 		if err == nil && keys[target] != "" {
 			s.built[id] = keys[target]
 			s.use(keys[target], id, false)
@@ -119,7 +120,7 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before store
 				continue
 			}
 		}
-		id, err := p.runStage(ctx, store, plan, done, i)
+		id, err := p.runStage(ctx, store, r, plan, done, i)
 		if err != nil {
 			s.discard(store, func(string, string) bool { return true })
 			s.unpull(store)
@@ -139,11 +140,11 @@ func (p *plan) runOrReuse(ctx context.Context, store storage.Store, before store
 // firstHere: no registry cache is in play, no stage the target needs has
 // an entry here, and this store never built this Dockerfile (and target)
 // before.
-func (s *stageCache) firstHere(store storage.Store, keys []string, need []int, p *plan) bool {
-	if len(p.cache.from) > 0 {
+func (s *stageCache) firstHere(store storage.Store, keys []string, need []int, p *Cache) bool {
+	if len(p.from) > 0 {
 		return false
 	}
-	for _, e := range p.cache.to {
+	for _, e := range p.to {
 		if e.Mode == "max" {
 			return false
 		}
@@ -162,27 +163,27 @@ func (s *stageCache) firstHere(store storage.Store, keys []string, need []int, p
 
 // seenName marks, in local storage, the last image this store built from
 // a Dockerfile (by its path) and target: the name moves to each new one.
-func (s *stageCache) seenName(p *plan) string {
-	df, _ := filepath.Abs(p.dockerfile)
-	h := sha256.Sum256([]byte("hush-seen-v1\x00" + df + "\x00" + p.opts.Target))
+func (s *stageCache) seenName(p *Cache) string {
+	df, _ := filepath.Abs(p.cfg.Dockerfile)
+	h := sha256.Sum256([]byte("hush-seen-v1\x00" + df + "\x00" + p.cfg.Target))
 	return "localhost/hush-build-seen:" + hex.EncodeToString(h[:16])
 }
 
 // lookup finds stage st's image by its key: in local storage, or pulled
 // from a --cache-from repository. "" when it must be built.
-func (s *stageCache) lookup(ctx context.Context, store storage.Store, st dfStage, key string, p *plan) string {
+func (s *stageCache) lookup(ctx context.Context, store storage.Store, st dfStage, key string, p *Cache) string {
 	if key == "" || !s.reuse || s.noReuse[st.name] {
 		return ""
 	}
 	if img, err := store.Image(stageCacheName(key)); err == nil {
-		fmt.Fprintf(p.opts.Out, "--> Using cache %s (hush: stage %s: its inputs are unchanged)\n", img.ID, st.name)
+		fmt.Fprintf(p.cfg.Out, "--> Using cache %s (hush: stage %s: its inputs are unchanged)\n", img.ID, st.name)
 		return img.ID
 	}
-	for _, repo := range p.cache.from {
+	for _, repo := range p.from {
 		if id := pullStage(ctx, store, repo, key, p); id != "" {
 			s.pulled[id] = key
-			fmt.Fprintf(p.opts.Out, "--> Cache pulled from remote %s:hush-%s\n", reference.FamiliarString(repo), key)
-			fmt.Fprintf(p.opts.Out, "--> Using cache %s (hush: stage %s: its inputs are unchanged)\n", id, st.name)
+			fmt.Fprintf(p.cfg.Out, "--> Cache pulled from remote %s:hush-%s\n", reference.FamiliarString(repo), key)
+			fmt.Fprintf(p.cfg.Out, "--> Using cache %s (hush: stage %s: its inputs are unchanged)\n", id, st.name)
 			return id
 		}
 	}
@@ -211,9 +212,9 @@ func (s *stageCache) use(key, id string, reused bool) {
 	}
 }
 
-// guardSnapshot is before without the cache images the build reused: the
+// GuardSnapshot is before without the cache images the build reused: the
 // guard scans those again, with this build's secrets, as if new.
-func (c *registryCache) guardSnapshot(before storestate.Snapshot) storestate.Snapshot {
+func (c *Cache) GuardSnapshot(before storestate.Snapshot) storestate.Snapshot {
 	if c == nil || c.stage == nil || len(c.stage.reused) == 0 {
 		return before
 	}
@@ -227,9 +228,9 @@ func (c *registryCache) guardSnapshot(before storestate.Snapshot) storestate.Sna
 	return s
 }
 
-// discard removes the unnamed stage images this build made, except
+// Discard removes the unnamed stage images this build made, except
 // keep (the image the build hands on) and images storage held before.
-func (c *registryCache) discard(store storage.Store, keep string) {
+func (c *Cache) Discard(store storage.Store, keep string) {
 	if c == nil || c.stage == nil {
 		return
 	}
@@ -267,7 +268,7 @@ func (s *stageCache) discard(store storage.Store, doomed func(id, key string) bo
 // reused and the image was published: each stage image becomes the cache
 // entry for its key, locally and, for the target (mode=min) or every
 // stage (mode=max), in each --cache-to repository.
-func (s *stageCache) export(ctx context.Context, store storage.Store, final string, c *registryCache, p *plan) {
+func (s *stageCache) export(ctx context.Context, store storage.Store, final string, p *Cache) {
 	// A stage image no key names is not kept.
 	s.discard(store, func(id, key string) bool { return key == "" && id != final })
 	for id, key := range s.built {
@@ -278,36 +279,36 @@ func (s *stageCache) export(ctx context.Context, store storage.Store, final stri
 	if s.final != "" {
 		moveName(store, final, s.seenName(p), p)
 	}
-	for i, repo := range c.toRefs {
+	for i, repo := range p.toRefs {
 		pushed := 0
 		for _, e := range s.entries {
-			if c.to[i].Mode == "min" && e.key != s.final {
+			if p.to[i].Mode == "min" && e.key != s.final {
 				continue
 			}
 			if err := pushEntry(ctx, store, repo, cacheEntry{key: "hush-" + e.key, image: e.image}, p); err != nil {
-				fmt.Fprintf(p.stderr, "hush: warning: --cache-to %s: %v\n", reference.FamiliarString(repo), err)
+				fmt.Fprintf(p.cfg.Stderr, "hush: warning: --cache-to %s: %v\n", reference.FamiliarString(repo), err)
 				break
 			}
 			pushed++
 		}
-		fmt.Fprintf(p.stderr, "hush: cache: %d entries exported to %s\n", pushed, reference.FamiliarString(repo))
+		fmt.Fprintf(p.cfg.Stderr, "hush: cache: %d entries exported to %s\n", pushed, reference.FamiliarString(repo))
 	}
 }
 
 // nameEntry names image id as the cache entry for key.
-func nameEntry(store storage.Store, id, key string, p *plan) {
+func nameEntry(store storage.Store, id, key string, p *Cache) {
 	moveName(store, id, stageCacheName(key), p)
 }
 
 // moveName gives name to image id. An image that held the name before and
 // is left with none is removed: no stray images.
-func moveName(store storage.Store, id, name string, p *plan) {
+func moveName(store storage.Store, id, name string, p *Cache) {
 	old, err := store.Image(name)
 	if err == nil && old.ID == id {
 		return
 	}
 	if err := store.AddNames(id, []string{name}); err != nil {
-		fmt.Fprintf(p.stderr, "hush: warning: build cache: %v\n", err)
+		fmt.Fprintf(p.cfg.Stderr, "hush: warning: build cache: %v\n", err)
 		return
 	}
 	if old != nil {

@@ -1,4 +1,4 @@
-package builder
+package stagecache
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/openshift/imagebuilder/dockerfile/parser"
-	"go.podman.io/buildah/define"
 	"go.podman.io/storage"
 )
 
@@ -17,12 +16,12 @@ import (
 // target is built as the target would be built without the options only
 // the last stage gets (labels, annotations), so its image is the one a
 // whole build makes for it.
-func (p *plan) runStage(ctx context.Context, store storage.Store, plan *dfPlan, done map[int]string, i int) (string, error) {
-	if err := p.pullFor(ctx, store, p.stageImages(plan, i, p.cache.stage.o.BuildContexts)); err != nil {
+func (p *Cache) runStage(ctx context.Context, store storage.Store, r Runner, plan *dfPlan, done map[int]string, i int) (string, error) {
+	if err := p.pullFor(ctx, store, p.stageImages(plan, i, p.cfg.BuildContexts)); err != nil {
 		return "", err
 	}
 	if len(done) == 0 && i == len(plan.stages)-1 {
-		return p.run(ctx, store)
+		return r.Run(ctx, store)
 	}
 	df := plan.rewrite(done)
 	f, err := os.CreateTemp("", "hush-dockerfile-")
@@ -37,28 +36,16 @@ func (p *plan) runStage(ctx context.Context, store storage.Store, plan *dfPlan, 
 	if err != nil {
 		return "", fmt.Errorf("writing the stage's Dockerfile: %w", err)
 	}
-	saved, savedDF := p.opts, p.dockerfile
-	defer func() { p.opts, p.dockerfile = saved, savedDF }()
-	if p.opts.IgnoreFile == "" {
-		// buildah looks for DOCKERFILE.dockerignore beside the Dockerfile
-		// it is given: keep the original's (stagekey.go keys by it too).
-		if _, path, err := buildIgnore(p.opts.ContextDirectory, savedDF); err == nil {
-			p.opts.IgnoreFile = path
-		}
-	}
-	p.dockerfile = f.Name()
-	p.opts.Args = keepDeclaredArgs(p.opts.Args, plan, df)
-	if p.opts.PullPolicy == define.PullAlways {
-		// The keys pulled every base already; buildah refuses to pull
-		// the `FROM <id>` of a reduced stage.
-		p.opts.PullPolicy = define.PullIfMissing
+	st := Stage{Dockerfile: f.Name(), Args: keepDeclaredArgs(p.cfg.Args, plan, df)}
+	// buildah looks for DOCKERFILE.dockerignore beside the Dockerfile it
+	// is given: the original's applies (stagekey.go keys by it too).
+	if _, path, err := buildIgnore(p.cfg.ContextDir, p.cfg.Dockerfile); err == nil {
+		st.IgnoreFile = path
 	}
 	if i != len(plan.stages)-1 {
-		st := plan.stages[i]
-		p.opts.Target = st.name
-		p.opts.Labels, p.opts.Annotations = nil, nil
+		st.Target = plan.stages[i].name
 	}
-	return p.run(ctx, store)
+	return r.RunStage(ctx, store, st)
 }
 
 // keepDeclaredArgs drops the build args only reduced stages declared, so

@@ -1,4 +1,4 @@
-package builder
+package stagecache
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/buildah/define"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
@@ -76,7 +75,7 @@ func (m *imageIDs) settled(names []string) []*resolved {
 // found as buildah finds it (a short name through registries.conf), read
 // from its manifest. With --pull it is pulled, as buildah then would; a
 // schema1 image (whose id depends on its layers) is pulled too.
-func (p *plan) resolveImage(ctx context.Context, store storage.Store, name string) (string, error) {
+func (p *Cache) resolveImage(ctx context.Context, store storage.Store, name string) (string, error) {
 	p.ids.mu.Lock()
 	if p.ids.memo == nil {
 		p.ids.memo = map[string]*resolved{}
@@ -89,7 +88,7 @@ func (p *plan) resolveImage(ctx context.Context, store storage.Store, name strin
 	p.ids.mu.Unlock()
 	if !ok {
 		r.id, r.pin, r.as, r.err = p.lookupImage(ctx, store, name)
-		if r.pin != nil && p.guarded() {
+		if r.pin != nil && p.cfg.Guarded {
 			r.diffDone = make(chan struct{})
 			go func() {
 				defer close(r.diffDone)
@@ -102,18 +101,18 @@ func (p *plan) resolveImage(ctx context.Context, store storage.Store, name strin
 	return r.id, r.err
 }
 
-func (p *plan) lookupImage(ctx context.Context, store storage.Store, name string) (string, reference.Canonical, reference.Named, error) {
+func (p *Cache) lookupImage(ctx context.Context, store storage.Store, name string) (string, reference.Canonical, reference.Named, error) {
 	defer trace.StartRegion(ctx, "cache-resolve").End()
-	pull := p.opts.PullPolicy == define.PullAlways
+	pull := p.cfg.Pull
 	if !pull {
 		if id := localImage(store, name); id != "" {
 			return id, nil, nil, nil
 		}
-		if id := shortLocal(p.sys, store, name); id != "" {
+		if id := shortLocal(p.cfg.Sys, store, name); id != "" {
 			return id, nil, nil, nil
 		}
 	}
-	cands, err := pullCandidates(p.sys, name)
+	cands, err := pullCandidates(p.cfg.Sys, name)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -169,12 +168,12 @@ func pullCandidates(sys *types.SystemContext, name string) ([]reference.Named, e
 // remoteImage reads named's manifest (and a list's instance for this
 // platform) and returns the id storage would give the image, and named
 // pinned to the manifest's digest.
-func (p *plan) remoteImage(ctx context.Context, store storage.Store, named reference.Named) (string, reference.Canonical, error) {
+func (p *Cache) remoteImage(ctx context.Context, store storage.Store, named reference.Named) (string, reference.Canonical, error) {
 	ref, err := docker.NewReference(named)
 	if err != nil {
 		return "", nil, err
 	}
-	src, err := ref.NewImageSource(ctx, p.sys)
+	src, err := ref.NewImageSource(ctx, p.cfg.Sys)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", named, err)
 	}
@@ -197,7 +196,7 @@ func (p *plan) remoteImage(ctx context.Context, store storage.Store, named refer
 		if err != nil {
 			return "", nil, fmt.Errorf("%s: %w", named, err)
 		}
-		d, err := list.ChooseInstance(p.sys)
+		d, err := list.ChooseInstance(p.cfg.Sys)
 		if err != nil {
 			return "", nil, fmt.Errorf("%s: %w", named, err)
 		}
@@ -221,7 +220,7 @@ func (p *plan) remoteImage(ctx context.Context, store storage.Store, named refer
 
 // pullImage pulls src into storage as buildah would have (the system's
 // signature policy), names it as, and returns its id.
-func (p *plan) pullImage(ctx context.Context, store storage.Store, src, as reference.Named) (string, error) {
+func (p *Cache) pullImage(ctx context.Context, store storage.Store, src, as reference.Named) (string, error) {
 	defer trace.StartRegion(ctx, "cache-pull-base").End()
 	from, err := docker.NewReference(src)
 	if err != nil {
@@ -231,7 +230,7 @@ func (p *plan) pullImage(ctx context.Context, store storage.Store, src, as refer
 	if err != nil {
 		return "", err
 	}
-	policy, err := signature.DefaultPolicy(p.sys)
+	policy, err := signature.DefaultPolicy(p.cfg.Sys)
 	if err != nil {
 		return "", err
 	}
@@ -240,7 +239,7 @@ func (p *plan) pullImage(ctx context.Context, store storage.Store, src, as refer
 		return "", err
 	}
 	defer func() { _ = pc.Destroy() }()
-	if _, err := copy.Image(ctx, pc, dest, from, &copy.Options{SourceCtx: p.sys, DestinationCtx: p.sys, ReportWriter: p.opts.ReportWriter}); err != nil {
+	if _, err := copy.Image(ctx, pc, dest, from, &copy.Options{SourceCtx: p.cfg.Sys, DestinationCtx: p.cfg.Sys, ReportWriter: p.cfg.Report}); err != nil {
 		return "", fmt.Errorf("pulling %s: %w", src, err)
 	}
 	img, err := store.Image(as.String())
@@ -255,7 +254,7 @@ func (p *plan) pullImage(ctx context.Context, store storage.Store, src, as refer
 // on disk (each record is an fsync'd SQLite transaction: about 10 % of a
 // fresh runner's hit under load): the blobs it learns about are at REPO,
 // where an export finds them again without the cache.
-func pullStage(ctx context.Context, store storage.Store, repo reference.Named, key string, p *plan) string {
+func pullStage(ctx context.Context, store storage.Store, repo reference.Named, key string, p *Cache) string {
 	defer trace.StartRegion(ctx, "cache-pull").End()
 	tagged, err := reference.WithTag(repo, "hush-"+key)
 	if err != nil {
@@ -269,14 +268,14 @@ func pullStage(ctx context.Context, store storage.Store, repo reference.Named, k
 	if err != nil {
 		return ""
 	}
-	sys := p.sys
+	sys := p.cfg.Sys
 	if dir, err := blobInfoDir(); err == nil {
-		withDir := *p.sys
+		withDir := *p.cfg.Sys
 		withDir.BlobInfoCacheDir = dir
 		sys = &withDir
 	}
-	if _, err := publish.Copy(ctx, dest, src, sys, p.opts.ReportWriter); err != nil {
-		p.cache.warn.Pull(cacheRepoName(repo), err)
+	if _, err := publish.Copy(ctx, dest, src, sys, p.cfg.Report); err != nil {
+		p.warn.Pull(cacheRepoName(repo), err)
 		return ""
 	}
 	img, err := store.Image(stageCacheName(key))

@@ -1,4 +1,4 @@
-package builder
+package stagecache
 
 import (
 	"context"
@@ -27,7 +27,7 @@ import (
 // resolved at a registry without pulling: by the digest the key saw, named
 // as buildah will look them up, so that it finds them and pulls nothing
 // else. names nil: every such image.
-func (p *plan) pullFor(ctx context.Context, store storage.Store, names []string) error {
+func (p *Cache) pullFor(ctx context.Context, store storage.Store, names []string) error {
 	for _, r := range p.ids.settled(names) {
 		if r.pin == nil {
 			continue
@@ -51,7 +51,7 @@ func (p *plan) pullFor(ctx context.Context, store storage.Store, names []string)
 
 // stageImages are the image names stage i uses: its base, its --from
 // images and the images of the docker-image:// contexts it names.
-func (p *plan) stageImages(plan *dfPlan, i int, contexts map[string]string) []string {
+func (p *Cache) stageImages(plan *dfPlan, i int, contexts map[string]string) []string {
 	var out []string
 	for _, r := range append([]stageRef{plan.stages[i].base}, plan.stages[i].refs...) {
 		switch {
@@ -67,14 +67,17 @@ func (p *plan) stageImages(plan *dfPlan, i int, contexts map[string]string) []st
 	return out
 }
 
-// withRemoteBases adds to the guard's snapshot the top layers that are a
+// WithRemoteBases adds to the guard's snapshot the top layers that are a
 // remotely resolved base's (a fresh runner's hit never pulled it): the
 // bottom layers of an image whose uncompressed digests are, in order, the
 // diff ids of that base's config, read from its registry while the build
 // went on (resolveImage) and checked against the config digest the key
 // holds. They are the base's bytes, which the guard leaves unread as it
 // does a base in storage.
-func (p *plan) withRemoteBases(store storage.Store, snap storestate.Snapshot) storestate.Snapshot {
+func (p *Cache) WithRemoteBases(store storage.Store, snap storestate.Snapshot) storestate.Snapshot {
+	if p == nil {
+		return snap
+	}
 	var diffIDs [][]digest.Digest
 	for _, r := range p.ids.settled(nil) {
 		if r.diffDone == nil {
@@ -125,12 +128,12 @@ func (p *plan) withRemoteBases(store storage.Store, snap storestate.Snapshot) st
 
 // remoteDiffIDs reads the config of pin (this platform's instance of a
 // list) and returns its diff ids, if its digest is id.
-func (p *plan) remoteDiffIDs(ctx context.Context, pin reference.Canonical, id string) ([]digest.Digest, error) {
+func (p *Cache) remoteDiffIDs(ctx context.Context, pin reference.Canonical, id string) ([]digest.Digest, error) {
 	ref, err := docker.NewReference(pin)
 	if err != nil {
 		return nil, err
 	}
-	src, err := ref.NewImageSource(ctx, p.sys)
+	src, err := ref.NewImageSource(ctx, p.cfg.Sys)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package builder
+package stagecache
 
 import (
 	"context"
@@ -13,15 +13,15 @@ import (
 )
 
 // keyInputs gathers what the stage keys need besides the Dockerfile.
-func (s *stageCache) keyInputs(ctx context.Context, store storage.Store, p *plan) keyInputs {
-	o := s.o
+func (s *stageCache) keyInputs(ctx context.Context, store storage.Store, p *Cache) keyInputs {
+	o := s.cfg
 	type global struct {
 		Version, Platform, Network, ShmSize string
 		Ulimits, AddHosts, SSH              []string
 		SourceDateEpoch                     int64
 	}
 	g := global{Version: define.Version, Platform: o.Platform, Network: o.Network, ShmSize: o.ShmSize,
-		Ulimits: p.opts.CommonBuildOpts.Ulimit, AddHosts: o.AddHosts, SSH: o.SSH}
+		Ulimits: p.cfg.Ulimits, AddHosts: o.AddHosts, SSH: o.SSH}
 	if o.SourceDateEpoch != nil {
 		g.SourceDateEpoch = o.SourceDateEpoch.Unix()
 	}
@@ -31,7 +31,7 @@ func (s *stageCache) keyInputs(ctx context.Context, store storage.Store, p *plan
 	sort.Strings(labels)
 	sort.Strings(annotations)
 	in.final, _ = json.Marshal([][]string{labels, annotations})
-	for name, v := range o.BuildArgs {
+	for name, v := range o.Args {
 		if secrets.CredentialName(name) {
 			v = "" // the name only: a credential's value is never in a key
 		}
@@ -54,11 +54,11 @@ func (s *stageCache) keyInputs(ctx context.Context, store storage.Store, p *plan
 	in.derive = func(id string) ([]byte, error) {
 		if salt == nil {
 			var err error
-			if salt, err = rotationSalt(store, p.cache); err != nil {
+			if salt, err = rotationSalt(store, p); err != nil {
 				return nil, err
 			}
 		}
-		for _, sec := range p.secrets.Loaded() {
+		for _, sec := range p.cfg.Values {
 			if sec.ID == id {
 				return deriveRotation(sec.Value(), salt), nil
 			}
@@ -73,7 +73,7 @@ func (s *stageCache) keyInputs(ctx context.Context, store storage.Store, p *plan
 			in.contexts[name] = d
 		}
 	}
-	if t, err := newContextTree(p.opts.ContextDirectory, p.dockerfile); err == nil {
+	if t, err := newContextTree(p.cfg.ContextDir, p.cfg.Dockerfile); err == nil {
 		in.tree = t
 	}
 	return in

@@ -1,7 +1,8 @@
-package builder
+package stagecache
 
 import (
 	"fmt"
+	"github.com/hushbuild/hush/audit"
 
 	"go.podman.io/storage"
 )
@@ -15,11 +16,20 @@ import (
 // cache entry: built here, it is removed; reused or pulled, its name is
 // taken back, so no later build reuses it. It returns the findings that
 // refuse the build.
-func (s *stageCache) dropDirty(store storage.Store, final string, findings []Finding, p *plan) []Finding {
+// DropDirty is dropDirty for a build with a stage cache (nil: findings
+// as they are).
+func (c *Cache) DropDirty(store storage.Store, final string, findings []audit.Finding) []audit.Finding {
+	if c == nil {
+		return findings
+	}
+	return c.stage.dropDirty(store, final, findings, c)
+}
+
+func (s *stageCache) dropDirty(store storage.Store, final string, findings []audit.Finding, p *Cache) []audit.Finding {
 	if s == nil {
 		return findings
 	}
-	var refuse []Finding
+	var refuse []audit.Finding
 	dirty := map[string]string{} // image -> the stage, as the guard names it
 	for _, f := range findings {
 		_, built := s.built[f.Image]
@@ -30,7 +40,7 @@ func (s *stageCache) dropDirty(store storage.Store, final string, findings []Fin
 		}
 		if _, seen := dirty[f.Image]; !seen {
 			dirty[f.Image] = f.Stage
-			fmt.Fprintf(p.stderr, "hush: stage cache: the image of stage %q holds secret %q: not cached (the final image does not hold it)\n", f.Stage, f.SecretID)
+			fmt.Fprintf(p.cfg.Stderr, "hush: stage cache: the image of stage %q holds secret %q: not cached (the final image does not hold it)\n", f.Stage, f.SecretID)
 		}
 	}
 	if len(refuse) > 0 {

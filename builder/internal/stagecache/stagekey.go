@@ -1,4 +1,4 @@
-package builder
+package stagecache
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-package builder
+package stagecache
 
 import (
 	"crypto/rand"
@@ -26,7 +26,7 @@ func deriveRotation(value, salt []byte) []byte {
 // cache derives the same key (a random salt would have to travel with the
 // cache); the local cache's is 32 random bytes made once per store,
 // in GRAPHROOT/hush-cache-salt.
-func rotationSalt(store storage.Store, c *registryCache) ([]byte, error) {
+func rotationSalt(store storage.Store, c *Cache) ([]byte, error) {
 	var repos []reference.Named
 	repos = append(append(repos, c.from...), c.toRefs...)
 	if len(repos) > 0 {
