@@ -206,6 +206,14 @@ func (sc *scanner) name(scope, path, text, field string, inName bool) {
 	}
 }
 
+// viewsDone makes the scan incomplete when the Stream's decoding views
+// could not decode all of path (a budget, a corrupt compressed run).
+func (sc *scanner) viewsDone(st *pattern.Stream, path string) {
+	if err := st.Err(); err != nil {
+		sc.incomplete(path, strings.TrimPrefix(err.Error(), pattern.ErrIncomplete.Error()+": "))
+	}
+}
+
 // tar scans the entries of a tar stream; prefix names the archive
 // ("outer.tar!") or is empty for a layer. top is true for a layer, whose
 // read errors are returned; a nested tar that fails just ends (its caller
