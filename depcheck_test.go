@@ -31,6 +31,10 @@ var depRules = []struct {
 		module + "/builder/...", module + "/audit/...", module + "/cmd/...", module + "/doctor/...", module + "/internal/...", "github.com/spf13/cobra/..."}},
 	{module + "/audit/...", []string{"go.podman.io/buildah/...",
 		module + "/builder/...", module + "/cmd/...", "github.com/spf13/cobra/..."}},
+	// The layer reader knows storage and tars, not scans: audit walks
+	// what it returns.
+	{module + "/audit/layertar", []string{module + "/audit", module + "/audit/heuristic",
+		module + "/internal/...", "go.podman.io/image/..."}},
 	{module + "/audit/heuristic", []string{module + "/secrets/pattern/...", module + "/secrets/archive/...", "go.podman.io/image/...", "go.podman.io/storage/..."}},
 	{module + "/builder/...", []string{module + "/cmd/...", module + "/doctor/..."}},
 	{module + "/builder/internal/...", []string{module + "/builder"}},
