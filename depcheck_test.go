@@ -57,6 +57,8 @@ var depRules = []struct {
 	// flags translation knows buildah's options, not secrets.
 	{module + "/builder/internal/logsink", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/archive/...", module + "/internal/..."}},
 	{module + "/builder/internal/dockerflags", []string{module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
+	{module + "/builder/internal/ctrdir", []string{"go.podman.io/buildah/...", "go.podman.io/image/...", module + "/builder/...", module + "/audit/...",
+		module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/leftover", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/publish", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/hushbuild/hush/builder/internal/cmode"
+	"github.com/hushbuild/hush/builder/internal/ctrdir"
 	"github.com/hushbuild/hush/builder/internal/logsink"
 	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/hushbuild/hush/builder/internal/storestate"
@@ -139,7 +140,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 	p.opts.CommonBuildOpts.Secrets = p.secrets.specs
 	if p.secrets.sensitive() {
 		// The RUN steps' secret copies go to the build's tmpfs directory.
-		store = newBuildStore(store, filepath.Join(p.buildDir, "containers"))
+		store = ctrdir.Wrap(store, filepath.Join(p.buildDir, "containers"))
 	}
 	// On SIGINT/SIGTERM, end this build's running step at once; buildah
 	// then fails the build and removes its container.
