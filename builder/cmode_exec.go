@@ -20,6 +20,7 @@ import (
 	"go.podman.io/storage/pkg/idtools"
 	"golang.org/x/sys/unix"
 
+	"github.com/hushbuild/hush/internal/stepcaps"
 	"github.com/hushbuild/hush/secrets"
 )
 
@@ -197,7 +198,9 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 			Credential: &syscall.Credential{Uid: uint32(u.Uid), Gid: uint32(u.Gid), Groups: groups},
 		},
 	}
-	if err := cmd.Start(); err != nil {
+	// With buildah's default capabilities, not hush's: a root step then
+	// cannot read the job shell's environment (internal/stepcaps).
+	if err := stepcaps.Start(cmd); err != nil {
 		drain()
 		return fmt.Errorf("starting %s: %w", args[0], err)
 	}
