@@ -17,6 +17,7 @@ import (
 	"github.com/ulikunitz/xz"
 
 	"github.com/hushbuild/hush/audit/heuristic"
+	"github.com/hushbuild/hush/audit/layertar"
 	"github.com/hushbuild/hush/secrets/archive"
 	"github.com/hushbuild/hush/secrets/pattern"
 )
@@ -54,6 +55,7 @@ type scanner struct {
 	set    *pattern.Set // nil when no known values
 	heur   bool
 	redact func(string) string
+	limits layertar.Limits // zero: the defaults
 }
 
 // decompress sniffs a layer stream: gzip (parallel read-ahead inflate),
@@ -104,7 +106,8 @@ func (s *scanner) scan(ctx context.Context, r io.Reader) (*LayerScan, error) {
 		return nil, err
 	}
 	defer done()
-	cr := &countingReader{r: dr}
+	meter := layertar.NewMeter(ctx, s.limits)
+	cr := &countingReader{r: meter.Source(dr)}
 	ls := &LayerScan{entries: map[string]entry{}, whiteouts: map[string]bool{}, opaques: map[string]bool{}}
 	// Content findings by entry path, for hard links to copy.
 	byPath := map[string][]int{}
@@ -124,6 +127,10 @@ func (s *scanner) scan(ctx context.Context, r io.Reader) (*LayerScan, error) {
 		}
 		if idx%256 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if why := layertar.BadName(hdr.Name); why != "" {
+			// What was found so far stays, as for any incomplete scan.
+			return ls, layertar.Refused(s.redact(hdr.Name), why)
 		}
 		p := cleanPath(hdr.Name)
 		if p == "/" {
@@ -148,7 +155,8 @@ func (s *scanner) scan(ctx context.Context, r io.Reader) (*LayerScan, error) {
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse, tar.TypeCont:
 			first := len(ls.hits)
-			if err := s.scanFile(p, hdr, tr, buf, &kd, files, add, names); err != nil {
+			body := meter.Member(tr, s.redact(p))
+			if err := s.scanFile(p, hdr, body, buf, &kd, files, add, names); err != nil {
 				// What was found so far stays: the guard lists it when
 				// it refuses an image it could not read to the end.
 				return ls, fmt.Errorf("reading %s: %w", s.redact(p), err)

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/hushbuild/hush/audit/layertar"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/image"
 	"go.podman.io/image/v5/manifest"
@@ -17,7 +19,6 @@ import (
 	"go.podman.io/image/v5/transports/alltransports"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
-	"go.podman.io/storage/pkg/archive"
 )
 
 // opened is an image ready to be read: its metadata and a way to open
@@ -225,8 +226,7 @@ func (s *sources) openStorage(ctx context.Context, name string) (*opened, error)
 			ref:  StorageLayerRef(i, l),
 			size: l.UncompressedSize,
 			open: func(ctx context.Context) (io.ReadCloser, error) {
-				none := archive.Uncompressed
-				return store.Diff("", l.ID, &storage.DiffOptions{Compression: &none})
+				return layertar.OpenStorage(ctx, store, l.ID)
 			},
 		})
 	}

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hushbuild/hush/audit"
+	"github.com/hushbuild/hush/builder/internal/guard"
+	"github.com/hushbuild/hush/builder/internal/recovery"
+	"github.com/hushbuild/hush/builder/internal/stagecache"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +15,9 @@ import (
 	"runtime/trace"
 	"strings"
 
+	"github.com/hushbuild/hush/builder/internal/cmode"
+	"github.com/hushbuild/hush/builder/internal/rundir"
+	"github.com/hushbuild/hush/builder/internal/storestate"
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/archive"
 	"github.com/hushbuild/hush/secrets/pattern"
@@ -52,58 +59,65 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	defer func() { _, _ = store.Shutdown(false) }()
 
 	r = trace.StartRegion(ctx, "sweep")
-	_, err = sweep(ctx, store, p.opts.Runtime, false)
+	_, err = recovery.Sweep(ctx, store, p.opts.Runtime, false)
 	r.End()
 	if err != nil {
 		fmt.Fprintf(p.stderr, "warning: cleaning up after earlier killed builds: %v\n", err)
 	}
 	r = trace.StartRegion(ctx, "snapshot-journal")
-	before, err := takeSnapshot(store)
+	before, err := storestate.Take(store)
 	if err != nil {
 		return nil, err
 	}
 	if p.buildDir != "" {
-		if err := writeJournal(p.buildDir, store.GraphRoot(), before); err != nil {
+		if err := recovery.WriteJournal(p.buildDir, store.GraphRoot(), before); err != nil {
 			return nil, err
 		}
 	}
 	r.End()
-	var pre *prescan
+	// One engine per build: prescan scans the blobs buildah writes with
+	// it, the guard what prescan did not see.
+	var eng *audit.Engine
+	var pre *guard.Prescan
 	if p.guarded() {
-		pre = startPrescan(p.tmpDir, p.set)
+		eng = audit.NewEngine(p.set, false)
+		pre = guard.StartPrescan(p.tmpDir, eng)
 	}
 	r = trace.StartRegion(ctx, "buildah")
-	id, err := p.runOrReuse(ctx, store, before)
+	id, err := p.cache.Run(ctx, store, before, cacheRunner{p})
 	r.End()
-	pre.stop()
+	pre.Stop()
 	if err != nil {
 		return nil, err
 	}
 	if p.guarded() {
 		r = trace.StartRegion(ctx, "guard")
-		findings, err := guard(ctx, store, p.withRemoteBases(store, p.cache.guardSnapshot(before)), id, p.set, pre, p.guardVerdicts(), runtime.GOMAXPROCS(0))
+		findings, err := guard.Run(ctx, store, guard.Request{
+			Before: p.cache.WithRemoteBases(store, p.cache.GuardSnapshot(before)), Final: id,
+			Engine: eng, Prescan: pre, Verdicts: guard.OpenVerdicts(p.all), Workers: runtime.GOMAXPROCS(0),
+		})
 		r.End()
 		if errors.Is(err, archive.ErrIncomplete) {
 			err = &GuardError{Findings: findings, Incomplete: err}
 		}
-		if err == nil && len(findings) > 0 && p.cache != nil {
-			findings = p.cache.stage.dropDirty(store, id, findings, p)
+		if err == nil && len(findings) > 0 {
+			findings = p.cache.DropDirty(store, id, findings)
 		}
 		if err == nil && len(findings) > 0 {
 			err = &GuardError{Findings: findings}
 		}
 		if err != nil {
-			removeBuilt(store, before, id, findings)
-			p.cache.discard(store, "")
+			guard.RemoveBuilt(store, before, id, findings)
+			p.cache.Discard(store, "")
 			return nil, err
 		}
 	}
-	res, err := finish(ctx, store, id, p)
+	res, err := p.finish(ctx, store, id)
 	if err != nil {
-		p.cache.discard(store, "")
+		p.cache.Discard(store, "")
 		return nil, &ImageError{ImageID: id, Err: err}
 	}
-	p.cache.export(ctx, store, before, id, p)
+	p.cache.Export(ctx, store, before, id)
 	return res, nil
 }
 
@@ -113,7 +127,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 		// Container isolation makes one file per step and secret itself:
 		// its steps run beside hush, so no file may hold a secret a step
 		// does not mount.
-		return p.runContainer(ctx, store)
+		return cmode.Run(ctx, store, p.containerJob())
 	}
 	if err := p.secrets.place(p.buildDir); err != nil {
 		return "", err
@@ -125,7 +139,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 	}
 	// On SIGINT/SIGTERM, end this build's running step at once; buildah
 	// then fails the build and removes its container.
-	stop := context.AfterFunc(ctx, func() { killBuildSteps(context.Background(), p.opts.Runtime, p.containerSuffix()) })
+	stop := context.AfterFunc(ctx, func() { rundir.KillBuildSteps(context.Background(), p.opts.Runtime, p.containerSuffix()) })
 	defer stop()
 	id, _, err := imagebuildah.BuildDockerfiles(ctx, store, p.opts, p.dockerfile)
 	if err != nil {
@@ -143,9 +157,8 @@ type plan struct {
 	outputs    []Output
 	sys        *types.SystemContext
 	secrets    *delivery
-	secretSet  *pattern.Set     // the --secret values' patterns
-	set        *pattern.Set     // those plus credential-named build args: guard and redactor
-	all        []secrets.Secret // the values behind set
+	set        *pattern.Set     // the --secret values and credential-named build args: guard and redactor
+	all        []secrets.Secret // the values behind set, the build's one list of them
 	redactors  map[io.Writer]*pattern.Redactor
 	buildArgs  map[string]string
 	storage    StorageOptions
@@ -153,9 +166,8 @@ type plan struct {
 	buildDir   string // on tmpfs: journal, secret files, container directories; "" where there is no tmpfs
 	tmpDir     string // the process's tmpfs TMPDIR, for a build that carries secrets
 	stderr     io.Writer
-	cache      *registryCache // --cache-to/--cache-from (cache.go)
-	ids        *imageIDs      // the images the cache keys name, resolved once (cachepull.go)
-	isolation  Isolation      // as resolved: never auto
+	cache      *stagecache.Cache // the stage and registry caches; nil: none
+	isolation  Isolation         // as resolved: never auto
 	undo       []func()
 }
 
@@ -168,13 +180,13 @@ func (p *plan) cleanup() {
 // prepare validates everything that can be checked before touching storage,
 // so bad input fails fast and leaves nothing behind.
 func prepare(ctx context.Context, o Options) (_ *plan, err error) {
-	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage, ids: &imageIDs{}}
+	p := &plan{stderr: orDiscard(o.Stderr), buildArgs: o.BuildArgs, storage: o.Storage, nonce: rundir.Nonce()}
 	defer func() {
 		if err != nil {
 			p.cleanup()
 		}
 	}()
-	contextDir, dockerfile, err := p.locate(o)
+	contextDir, dockerfile, err := p.locate(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +195,7 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		return nil, badOption("", err) // the message names the line
 	}
 	for _, t := range o.Tags {
-		nt, err := qualify(t)
+		nt, err := storestate.Qualify(t)
 		if err != nil {
 			return nil, badOption("Tags", err)
 		}
@@ -208,12 +220,10 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	for _, id := range p.secrets.unguarded {
 		fmt.Fprintf(p.stderr, "hush: warning: secret %q is too short to guard (under %d bytes): neither the guard nor the log redaction will find it\n", id, pattern.MinValue)
 	}
-	p.secretSet = pattern.NewSet(p.secrets.Loaded()...)
 	p.all = append(append([]secrets.Secret(nil), p.secrets.Loaded()...), credentialArgs(o.BuildArgs)...)
 	p.set = pattern.NewSet(p.all...)
 	p.stderr = p.redact(p.stderr)
 	stdout := p.redact(orDiscard(o.Stdout))
-	p.nonce = nonce()
 	if err := p.makeBuildDir(p.secrets.sensitive() || len(o.SSH) > 0); err != nil {
 		return nil, err
 	}
@@ -278,28 +288,30 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 			IdentityLabel: types.OptionalBoolFalse,
 		},
 	}
-	if err := p.applyDocker(o); err != nil {
-		return nil, badOption("", err) // its messages name the option
-	}
 	if o.Quiet {
 		p.opts.ReportWriter = io.Discard
 		p.opts.Out = io.Discard
+	}
+	if err := p.applyDocker(o); err != nil {
+		return nil, badOption("", err) // its messages name the option
 	}
 	return p, nil
 }
 
 // locate finds the context directory and the Dockerfile; a Dockerfile given
 // as content is written to a private temporary file.
-func (p *plan) locate(o Options) (string, string, error) {
+func (p *plan) locate(ctx context.Context, o Options) (string, string, error) {
 	contextDir := o.ContextDir
+	archived := "" // the Dockerfile's name inside a context archive
 	if o.ContextArchive != nil {
-		d, err := p.unpackContext(o.ContextArchive)
+		d, err := p.unpackContext(ctx, o.ContextArchive)
 		if err != nil {
 			return "", "", err
 		}
 		contextDir = d
 		if o.Dockerfile != "" && !filepath.IsAbs(o.Dockerfile) {
 			// docker: -f names a file inside the archive.
+			archived = o.Dockerfile
 			o.Dockerfile = filepath.Join(d, o.Dockerfile)
 		}
 	}
@@ -346,11 +358,19 @@ func (p *plan) locate(o Options) (string, string, error) {
 		for _, name := range []string{"Containerfile", "Dockerfile"} {
 			if _, err := os.Stat(filepath.Join(abs, name)); err == nil {
 				df = filepath.Join(abs, name)
+				if o.ContextArchive != nil {
+					archived = name
+				}
 				break
 			}
 		}
 		if df == "" {
 			return "", "", badOption("Dockerfile", fmt.Errorf("no Dockerfile or Containerfile in build context %s", contextDir))
+		}
+	}
+	if archived != "" {
+		if err := checkArchiveFiles(abs, archived); err != nil {
+			return "", "", err
 		}
 	}
 	if fi, err := os.Stat(df); err != nil || fi.IsDir() {
@@ -365,32 +385,37 @@ func (p *plan) locate(o Options) (string, string, error) {
 // build also gets the process's tmpfs TMPDIR (tempdir.go). A build without
 // secrets goes on without the directory where there is no tmpfs.
 func (p *plan) makeBuildDir(sensitive bool) error {
-	pdir, note, err := processDir()
-	dir := filepath.Join(pdir, buildDirPrefix+p.nonce)
-	if err == nil {
-		err = os.Mkdir(dir, 0o700)
-	}
-	if err != nil {
-		if !sensitive {
-			return nil
+	if p.buildDir == "" { // made already for a context archive (context.go)
+		pdir, note, err := rundir.ProcessDir()
+		dir := filepath.Join(pdir, rundir.BuildDirPrefix+p.nonce)
+		if err == nil {
+			err = os.Mkdir(dir, 0o700)
 		}
-		return fmt.Errorf("build directory: %w", err)
+		if err != nil {
+			if !sensitive {
+				return nil
+			}
+			return fmt.Errorf("build directory: %w", err)
+		}
+		if note != "" {
+			fmt.Fprintf(p.stderr, "warning: %s\n", note)
+		}
+		p.buildDir = dir
+		p.undo = append(p.undo, func() { os.RemoveAll(dir) })
 	}
-	if note != "" {
-		fmt.Fprintf(p.stderr, "warning: %s\n", note)
-	}
-	p.buildDir = dir
-	p.undo = append(p.undo, func() { os.RemoveAll(dir) })
 	if !sensitive {
 		return nil
 	}
-	p.tmpDir, err = sensitiveTempDir()
+	var err error
+	p.tmpDir, err = rundir.SensitiveTempDir()
 	return err
 }
 
 // containerSuffix names the build's containers: hush-<pid>-<start>-<nonce>;
 // the sweep reads the owner tag in it.
-func (p *plan) containerSuffix() string { return containerPrefix + ownerTag() + "-" + p.nonce }
+func (p *plan) containerSuffix() string {
+	return recovery.ContainerPrefix + rundir.OwnerTag() + "-" + p.nonce
+}
 
 func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationPolicy, error) {
 	switch mode {

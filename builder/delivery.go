@@ -21,9 +21,10 @@ import (
 // container directory, which buildStore keeps in the same tmpfs directory.
 type delivery struct {
 	loaded    []secrets.Secret
-	specs     []string // for CommonBuildOptions.Secrets, once placed
-	runMounts []string // Dockerfile-free target= and arg= injection, on every RUN
-	unguarded []string // ids of values too short to guard, accepted by allow-short
+	specs     []string       // for CommonBuildOptions.Secrets, once placed
+	runMounts []string       // Dockerfile-free target= and arg= injection, on every RUN, as buildah takes them
+	mounts    []secrets.Spec // the specs behind runMounts, for container isolation
+	unguarded []string       // ids of values too short to guard, accepted by allow-short
 }
 
 func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*delivery, error) {
@@ -50,6 +51,9 @@ func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*d
 				return nil, fmt.Errorf("secret %q: value too short to guard (under %d bytes); add allow-short=true to build with it unguarded", sp.ID, pattern.MinValue)
 			}
 			d.unguarded = append(d.unguarded, sp.ID)
+		}
+		if sp.Arg != "" || sp.Target != "" {
+			d.mounts = append(d.mounts, sp)
 		}
 		if sp.Arg != "" {
 			d.runMounts = append(d.runMounts, fmt.Sprintf("type=secret,id=%s,env=%s", sp.ID, sp.Arg))

@@ -7,4 +7,22 @@
 // over it. Callers that may run as an unprivileged user must start their
 // main() with buildah.InitReexec() and unshare.MaybeReexecUsingUserNamespace,
 // as cmd/hush does, because storage and RUN need a user namespace.
+//
+// This package holds the public API (Options, Build, Result, the errors,
+// Prune) and the build's story: prepare, secret delivery and redaction,
+// then the subsystems in turn, each a package under builder/internal that
+// never imports this one (the module's depcheck test says so):
+//
+//	stagecache  the stage and registry caches; runs buildah through a Runner
+//	cmode       container isolation: Run(ctx, store, Job), Sweep
+//	guard       the commit guard, prescan and verdicts: Run(ctx, store, Request)
+//	publish     the output types: Check before the build, Publish after the guard
+//	recovery    the journal and the sweep behind Prune
+//	rundir      tmpfs run directories, owner tags, the process's TMPDIR
+//	storestate  the store snapshot, image-name rules, layer chains, tag names
+//	unpack      writing out untrusted archives beneath a directory
+//	leftover    the journal of a build's temporaries outside its tmpfs directory
+//
+// Isolation modes and their detection live in internal/isolation, shared
+// with doctor and the CLI.
 package builder

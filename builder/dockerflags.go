@@ -11,6 +11,7 @@ import (
 	units "github.com/docker/go-units"
 	"go.podman.io/buildah/define"
 	bparse "go.podman.io/buildah/pkg/parse"
+	"go.podman.io/image/v5/docker/reference"
 )
 
 // DockerOptions are the `docker buildx build` options CI pipelines pass
@@ -186,6 +187,26 @@ func mergeUlimits(defaults, user []string) ([]string, error) {
 	out := make([]string, 0, len(order))
 	for _, n := range order {
 		out = append(out, byName[n])
+	}
+	return out, nil
+}
+
+// dockerNames are the tags as docker names them (app:v1 is
+// docker.io/library/app:v1, shown by docker as app:v1), not as podman does
+// (localhost/app:v1): a tool that asked for app:v1 looks it up in the daemon
+// under docker's name.
+func dockerNames(tags []string) ([]reference.NamedTagged, error) {
+	var out []reference.NamedTagged
+	for _, t := range tags {
+		named, err := reference.ParseNormalizedNamed(t)
+		if err != nil {
+			return nil, fmt.Errorf("tag %q: %w", t, err)
+		}
+		nt, ok := reference.TagNameOnly(named).(reference.NamedTagged)
+		if !ok {
+			return nil, fmt.Errorf("--load: tag %q is not a name:tag", t)
+		}
+		out = append(out, nt)
 	}
 	return out, nil
 }

@@ -1,6 +1,13 @@
 package builder
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hushbuild/hush/audit"
+)
 
 // Errors Build returns, for callers that branch on what went wrong; the
 // CLI maps them to its exit codes (cmd/hush). Every message names things
@@ -60,3 +67,48 @@ type ImageError struct {
 
 func (e *ImageError) Error() string { return e.Err.Error() }
 func (e *ImageError) Unwrap() error { return e.Err }
+
+// ExitGuard is the exit code hush uses when the commit guard refuses.
+const ExitGuard = 3
+
+// Finding is one place the guard found a secret: audit's Finding, the one
+// type `hush audit` reports too, with Image and Stage set. It never holds
+// the value.
+type Finding = audit.Finding
+
+// GuardError is returned when the build produced an image holding a secret.
+// Nothing was tagged, exported or pushed, and the build's images and layers
+// were removed.
+type GuardError struct {
+	Findings []Finding
+	// Before is true when the build was refused before any step ran (a
+	// build arg, label or tag carries a secret): nothing was built.
+	Before bool
+	// Incomplete is why the scan of a layer could not finish (it wraps
+	// archive.ErrIncomplete): an image the guard could not read to the end
+	// is refused, never passed.
+	Incomplete error
+}
+
+func (e *GuardError) Error() string {
+	if e.Incomplete != nil {
+		return fmt.Sprintf("commit guard refused the image: %v (%d finding(s) before it stopped); nothing was tagged, pushed or written",
+			e.Incomplete, len(e.Findings))
+	}
+	ids := map[string]bool{}
+	for _, f := range e.Findings {
+		ids[f.SecretID] = true
+	}
+	names := make([]string, 0, len(ids))
+	for id := range ids {
+		names = append(names, fmt.Sprintf("%q", id))
+	}
+	sort.Strings(names)
+	if e.Before {
+		return fmt.Sprintf("guard refused the build before it started: %d finding(s) of secret %s; nothing was built", len(e.Findings), strings.Join(names, ", "))
+	}
+	return fmt.Sprintf("commit guard refused the image: %d finding(s) of secret %s; nothing was tagged, pushed or written", len(e.Findings), strings.Join(names, ", "))
+}
+
+// ExitCode makes the CLI exit with ExitGuard.
+func (e *GuardError) ExitCode() int { return ExitGuard }

@@ -100,11 +100,21 @@ type StorageOptions struct {
 // OutputType is where an image is exported to besides local storage.
 type OutputType string
 
-// Output types, as docker build's -o type=...
+// Output types, as docker build's -o type=... Each is one row of
+// builder/internal/publish's table; every one is written only after the
+// guard passed the image.
 const (
 	OutputOCI      OutputType = "oci"      // an OCI image layout directory
 	OutputDocker   OutputType = "docker"   // a docker-archive tarball for `docker load`
 	OutputRegistry OutputType = "registry" // push every tag
+	// The image's filesystem rather than the image, as docker build's -o
+	// type=local and type=tar.
+	OutputLocal OutputType = "local" // the final filesystem, copied into a directory (files owned by you)
+	OutputTar   OutputType = "tar"   // the final filesystem as one tar file (the image's owners kept)
+	// OutputLoad puts the image into the local Docker daemon
+	// ($DOCKER_HOST, default unix:///var/run/docker.sock), as docker
+	// buildx build --load does: Skaffold and Tilt look for it there.
+	OutputLoad OutputType = "load"
 )
 
 // Output is one -o destination.

@@ -97,7 +97,10 @@ func credentialArgs(args map[string]string) []secrets.Secret {
 // carries a secret: buildah records build args in the image's history, and
 // a tag is written to storage, pushed to registries and to --metadata-file.
 func (p *plan) checkInputs() error {
-	if p.secretSet == nil || p.secretSet.Len() == 0 {
+	// The --secret values only: a credential-named build arg's value is
+	// the build arg itself.
+	secretSet := pattern.NewSet(p.secrets.Loaded()...)
+	if secretSet.Len() == 0 {
 		return nil
 	}
 	names := make([]string, 0, len(p.buildArgs))
@@ -107,7 +110,7 @@ func (p *plan) checkInputs() error {
 	sort.Strings(names)
 	var fs []Finding
 	add := func(field string, value string) {
-		for _, m := range p.secretSet.Find([]byte(value)) {
+		for _, m := range secretSet.Find([]byte(value)) {
 			fs = append(fs, Finding{Field: field, SecretID: m.SecretID, Fragment: m.Fragment, Encoding: m.Encoding})
 		}
 	}
@@ -121,7 +124,7 @@ func (p *plan) checkInputs() error {
 	// running every step to refuse the image at the end.
 	for _, l := range p.opts.Labels {
 		k, _, _ := strings.Cut(l, "=")
-		add("--label "+p.secretSet.RedactString(k), l)
+		add("--label "+secretSet.RedactString(k), l)
 	}
 	if len(fs) > 0 {
 		return &GuardError{Findings: merge(fs), Before: true}

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/hushbuild/hush/internal/isolation"
 	"go.podman.io/storage"
-	"golang.org/x/sys/unix"
 )
 
 // openStore opens the same containers-storage podman and buildah use,
@@ -47,7 +46,7 @@ func openStoreReport(o StorageOptions, report io.Writer, vfsOnly bool) (storage.
 	if vfsOnly && o.Driver == "" {
 		opts.GraphDriverName = "vfs"
 	} else if auto {
-		if why := overlayCannotStack(opts.GraphRoot); why != "" {
+		if why := isolation.OverlayCannotStack(opts.GraphRoot); why != "" {
 			opts.GraphDriverName = "vfs"
 			fmt.Fprintf(report, "hush: storage: vfs at %s (%s)\n", opts.GraphRoot, why)
 		}
@@ -65,31 +64,6 @@ func openStoreReport(o StorageOptions, report io.Writer, vfsOnly bool) (storage.
 		return nil, fmt.Errorf("opening storage at %s: %w", opts.GraphRoot, err)
 	}
 	return store, nil
-}
-
-// overlayCannotStack says why overlay cannot work at root, or "": an
-// overlay's upper directory cannot be on overlayfs (or fuse-overlayfs),
-// which a container's root filesystem is.
-func overlayCannotStack(root string) string {
-	dir := root
-	for {
-		var st unix.Statfs_t
-		if err := unix.Statfs(dir, &st); err == nil {
-			// fuse-overlayfs (Docker's driver on some hosts) cannot be
-			// an overlay's upper layer either.
-			if st.Type == unix.OVERLAYFS_SUPER_MAGIC || st.Type == unix.FUSE_SUPER_MAGIC {
-				if _, err := os.Stat(filepath.Join(root, "overlay-layers")); err == nil {
-					return "" // an existing overlay store: it worked here before
-				}
-				return fmt.Sprintf("%s is on overlayfs or fuse, where overlay cannot stack; a volume there gets overlay", dir)
-			}
-			return ""
-		}
-		if dir == "/" || dir == "." {
-			return ""
-		}
-		dir = filepath.Dir(dir)
-	}
 }
 
 // singleIDMapping reports whether this process is in a user namespace that

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hushbuild/hush/builder"
+	"github.com/hushbuild/hush/internal/isolation"
 	"go.podman.io/storage"
 	"golang.org/x/sys/unix"
 )
@@ -24,11 +24,11 @@ func Run(probe func() error) Report {
 		r.Checks = append(r.Checks, idmapTools(), subids("/etc/subuid"), subids("/etc/subgid"), runtimeDir())
 	}
 	r.Checks = append(r.Checks, userns(), storageCheck(), rlimits())
-	if r.Rootless && probe != nil && builder.ProbeUserNS() == nil {
+	if r.Rootless && probe != nil && isolation.ProbeUserNS() == nil {
 		r.Checks = append(r.Checks, overlayCheck(probe))
 	}
 	r.Checks = append(r.Checks, isolationChecks()...)
-	if d := builder.Detect(); r.Rootless && d.Err == nil && d.Mode == builder.IsolationChroot {
+	if d := isolation.Detect(); r.Rootless && d.Err == nil && d.Mode == isolation.Chroot {
 		// Chroot isolation (no runc) builds without these (one id
 		// mapped, a tmpfs and run root found elsewhere), as in a
 		// container run with --user (tests/container_test.go, set-up c):
@@ -182,7 +182,7 @@ func userns() Check {
 		return c
 	}
 	// The sysctls allow it; a seccomp profile (a container's) may not.
-	if err := builder.ProbeUserNS(); err != nil {
+	if err := isolation.ProbeUserNS(); err != nil {
 		c.Status, c.Detail = Warn, "cannot create one: "+err.Error()
 		c.Fix = "allow unshare(CLONE_NEWUSER): docker run --security-opt seccomp=unconfined, Kubernetes seccompProfile Unconfined"
 		if os.Geteuid() != 0 {
@@ -218,7 +218,7 @@ func storageCheck() Check {
 		return c
 	}
 	c.Status, c.Detail = OK, fmt.Sprintf("driver %s, root %s", driver, opts.GraphRoot)
-	if note := builder.StorageDriverNote(opts.GraphRoot, opts.GraphDriverName); note != "" {
+	if note := isolation.StorageDriverNote(opts.GraphRoot, opts.GraphDriverName); note != "" {
 		c.Detail = fmt.Sprintf("driver %s, root %s", note, opts.GraphRoot)
 	}
 	return c

@@ -5,20 +5,20 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hushbuild/hush/builder"
+	"github.com/hushbuild/hush/internal/isolation"
 )
 
 // isolationChecks report the probes behind --isolation auto and the mode
 // it picks: the same detection a build runs, so doctor's "ok" is the
 // build's.
 func isolationChecks() []Check {
-	d := builder.Detect()
+	d := isolation.Detect()
 	var out []Check
 	for _, p := range []struct {
 		name string
 		err  error
 	}{{"mounts", d.Mount}, {"/proc (runc)", d.Proc}, {"cgroups", d.Cgroup}} {
-		if errors.Is(p.err, builder.ErrNotProbed) {
+		if errors.Is(p.err, isolation.ErrNotProbed) {
 			continue
 		}
 		c := Check{Name: p.name, Status: OK, Detail: "work"}
@@ -32,9 +32,6 @@ func isolationChecks() []Check {
 	switch {
 	case d.Err != nil:
 		c.Status, c.Detail = Fail, d.Err.Error()
-	case d.Mode == builder.IsolationContainer && !builder.ContainerModeAvailable():
-		c.Status, c.Detail = Fail, fmt.Sprintf("only container mode could work here (%s), and this hush lacks it", d.Why)
-		c.Fix = "run as root with --security-opt seccomp=unconfined or --cap-add SYS_ADMIN (chroot mode)"
 	default:
 		where := ""
 		if d.InContainer && !strings.Contains(d.Why, d.ContainerSign) {

@@ -8,10 +8,32 @@ have runc          || need+=(runc)
 have newuidmap     || need+=(uidmap)
 [ -x /bin/busybox ] || need+=(busybox-static)
 have skopeo        || need+=(skopeo)
+have bsdtar        || need+=(libarchive-tools) # a third tar writer for tests/untrusted_test.go
 have docker-registry || [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 have gcc           || need+=(gcc)
 have git           || need+=(git)
 have make          || need+=(make)
+# The tests write their data with the real tools: the archive scanner's
+# (secrets/archive) and audit/corpus's recall matrix (a writer whose tool is
+# missing is skipped with one line).
+have python3       || need+=(python3)
+python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)
+have perl          || need+=(perl)
+perl -MURI::Escape -e 1 2>/dev/null || need+=(liburi-perl)
+have node          || need+=(nodejs)
+have php           || need+=(php-cli)
+{ have java && have jar; } || need+=(default-jdk-headless)
+have cpio          || need+=(cpio)
+have rpmbuild      || need+=(rpm)
+have brotli        || need+=(brotli)
+have zstd          || need+=(zstd)
+have xz            || need+=(xz-utils)
+have bzip2         || need+=(bzip2)
+have xxd           || need+=(xxd)
+have gpg           || need+=(gnupg)
+have openssl       || need+=(openssl)
+have ssh-keygen    || need+=(openssh-client)
+have zip           || need+=(zip)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "deps: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2; exit 1

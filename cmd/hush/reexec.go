@@ -9,8 +9,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/hushbuild/hush/builder"
 	"github.com/hushbuild/hush/doctor"
+	"github.com/hushbuild/hush/internal/isolation"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/buildah"
@@ -42,7 +42,7 @@ func reexecChild() bool {
 		// Where no user namespace can be made, nothing can work: say
 		// what to change in one line (storage's re-exec would print
 		// three that do not).
-		if err := builder.UserNSError(); err != nil {
+		if err := isolation.UserNSError(); err != nil {
 			fmt.Fprintf(os.Stderr, "hush: %v\n", err)
 			os.Exit(exitUsage)
 		}
@@ -58,7 +58,7 @@ func reexecChild() bool {
 		unshare.MaybeReexecUsingUserNamespace(false)
 		return false
 	}
-	if os.Args[1] == "build" && builder.RootNeedsUserNS(isolationArg(os.Args[2:])) {
+	if os.Args[1] == "build" && isolation.RootNeedsUserNS(isolationArg(os.Args[2:])) {
 		reexecRootInUserNS()
 	}
 	return false

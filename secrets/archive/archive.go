@@ -12,11 +12,11 @@ import (
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zstd"
-
-	"github.com/hushbuild/hush/secrets/pattern"
+	"github.com/ulikunitz/xz"
 )
 
-// Content kinds told apart by their first bytes.
+// Content kinds, told apart by their signatures (carve.go), never by a
+// file's name: a layer's file names are whatever the build chose.
 const (
 	kindPlain = iota
 	kindGzip
@@ -24,90 +24,17 @@ const (
 	kindZstd
 	kindZip
 	kindTar
-	kindXz   // formats.go
-	kindZlib // git loose objects, zlib streams
+	kindXz
+	kindZlib // git loose objects: only at the start of a file
 	kindPack // git packfiles
+	kindAr   // Debian packages
+	kindCpio // initramfs, rpm payloads
+	kindRpm
 )
-
-// sniffLen is how many bytes sniff needs: tar's magic sits at 257.
-const sniffLen = 512
-
-// sniff tells nested archives from plain bytes by their magic, never by
-// their name: a layer's file names are whatever the build chose.
-func sniff(h []byte) int {
-	switch {
-	case len(h) >= 3 && h[0] == 0x1f && h[1] == 0x8b && h[2] == 8:
-		return kindGzip
-	case len(h) >= 10 && string(h[:3]) == "BZh" && h[3] >= '1' && h[3] <= '9' && string(h[4:10]) == "\x31\x41\x59\x26\x53\x59":
-		return kindBzip2
-	case len(h) >= 4 && string(h[:4]) == "\x28\xb5\x2f\xfd":
-		return kindZstd
-	case len(h) >= 4 && (string(h[:4]) == "PK\x03\x04" || string(h[:4]) == "PK\x05\x06"):
-		return kindZip
-	case len(h) >= 262 && string(h[257:262]) == "ustar":
-		return kindTar
-	}
-	return sniffMore(h)
-}
 
 // content scans a file's bytes, read from r at nesting level d.
 func (sc *scanner) content(path string, r io.Reader, d int) error {
-	head := sc.buf(d)[:sniffLen]
-	n, err := io.ReadFull(r, head)
-	head = head[:n]
-	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		if sc.srcErr != nil {
-			return sc.srcErr
-		}
-		r = nil
-	case err != nil:
-		return err
-	}
-	kind := sniff(head)
-	if kind != kindPlain && d >= MaxNesting {
-		if kind != kindTar {
-			// A tar's bytes are its content; compressed bytes hide it.
-			sc.incomplete(path, fmt.Sprintf("archives nested deeper than %d levels", MaxNesting))
-		}
-		kind = kindPlain
-	}
-	if kind == kindPlain {
-		if prefixed(head) {
-			return sc.carve(path, head, r, d)
-		}
-		return sc.plain(path, head, r, d)
-	}
-	// The head lives in level d's buffer, which reading the rest may reuse.
-	full := io.Reader(bytes.NewReader(bytes.Clone(head)))
-	if r != nil {
-		full = io.MultiReader(full, r)
-	}
-	switch kind {
-	case kindGzip, kindBzip2, kindZstd, kindXz, kindZlib, kindPack:
-		return sc.compressed(path, kind, full, d)
-	case kindZip:
-		return sc.zip(path, full, d)
-	default:
-		return sc.nestedTar(path, full, d)
-	}
-}
-
-// nestedTar scans a tar inside a file, and its bytes as they are as the
-// safety net: a header that does not parse, bytes after the end of the
-// archive.
-func (sc *scanner) nestedTar(path string, r io.Reader, d int) error {
-	var raw []Finding
-	rawSt := sc.set.NewStream(func(m pattern.Match) { raw = append(raw, Finding{Path: path, Field: "content", Match: m}) })
-	tee := io.TeeReader(r, rawSt)
-	var err error
-	seen := sc.recording(func() {
-		if err = sc.tar(path+"!", tee, d+1, false); err == nil {
-			_, _ = io.CopyBuffer(io.Discard, tee, sc.buf(d))
-		}
-	})
-	sc.unseen(raw, seen)
-	return cmp.Or(err, sc.srcErr)
+	return sc.carve(path, r, d)
 }
 
 // budgetReader charges decompressed bytes to the scan's MaxExpansion.
@@ -127,85 +54,9 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// inner scans decompressed bytes, then any the nested scan left unread (a
-// tar's end-of-archive padding), so that the compressed stream is read to
-// its end.
+// inner scans decompressed bytes, charged to the budget.
 func (sc *scanner) inner(path string, r io.Reader, d int) error {
-	b := &budgetReader{r: r, sc: sc, path: path}
-	if err := sc.content(path, b, d); err != nil {
-		return err
-	}
-	return sc.plain(path, nil, b, d)
-}
-
-// compressed scans a gzip, bzip2 or zstd stream: its decompressed bytes
-// and, as a safety net, its compressed bytes as they are. The raw scan
-// catches what a corrupt or truncated stream hides from the decoder (and a
-// stored block or a header field); its findings are reported only when the
-// decompressed scan did not report the same secret, fragment and encoding.
-func (sc *scanner) compressed(path string, kind int, r io.Reader, d int) error {
-	var raw []Finding
-	rawSt := sc.set.NewStream(func(m pattern.Match) { raw = append(raw, Finding{Path: path, Field: "content", Match: m}) })
-	br := sc.bufReader(d, io.TeeReader(r, rawSt))
-	seen := sc.recording(func() {
-		switch kind {
-		case kindGzip:
-			sc.gzip(path, br, d)
-		case kindXz, kindZlib, kindPack:
-			sc.decodeMore(path, kind, br, d)
-		default:
-			sc.decompress(path, kind, br, d)
-		}
-		// Whatever the decoder left unread, through the raw scan.
-		_, _ = br.WriteTo(io.Discard)
-	})
-	sc.unseen(raw, seen)
-	return sc.srcErr
-}
-
-// recording runs scan and returns the (secret, fragment, encoding) of
-// everything it reported.
-func (sc *scanner) recording(scan func()) map[origin]bool {
-	seen := map[origin]bool{}
-	fn := sc.fn
-	sc.fn = func(f Finding) {
-		seen[origin{f.SecretID, f.Fragment, f.Encoding}] = true
-		fn(f)
-	}
-	defer func() { sc.fn = fn }()
-	scan()
-	return seen
-}
-
-// unseen reports the raw findings of a safety-net scan that the
-// structured scan did not.
-func (sc *scanner) unseen(raw []Finding, seen map[origin]bool) {
-	for _, f := range raw {
-		if !seen[origin{f.SecretID, f.Fragment, f.Encoding}] {
-			sc.fn(f)
-		}
-	}
-}
-
-// gzip scans each member of a gzip stream: the stored name and comment,
-// and the decompressed bytes. It decodes members itself so that deflate
-// reads from a bufio.Reader (klauspost's fast path) and never past a
-// member's end. It stops at the first error: the raw scan covers the rest.
-func (sc *scanner) gzip(path string, br *bufio.Reader, d int) {
-	for {
-		if sc.gzipHeader(path, br) != nil {
-			return
-		}
-		if err := sc.inner(path, sc.flateReader(d, br), d+1); err != nil {
-			return
-		}
-		if _, err := br.Discard(8); err != nil { // CRC-32 and size
-			return
-		}
-		if next, err := br.Peek(2); err != nil || next[0] != 0x1f || next[1] != 0x8b {
-			return
-		}
-	}
+	return sc.content(path, &budgetReader{r: r, sc: sc, path: path}, d)
 }
 
 // bufReader and flateReader reuse one reader of each kind per nesting
@@ -269,30 +120,51 @@ func (sc *scanner) gzipHeader(path string, br *bufio.Reader) error {
 	return nil
 }
 
-// decompress scans a bzip2 or zstd stream's decompressed bytes.
-func (sc *scanner) decompress(path string, kind int, br *bufio.Reader, d int) {
-	var dec io.Reader
-	if kind == kindBzip2 {
-		dec = bzip2.NewReader(br)
-	} else {
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxWindow(64<<20))
-		if err != nil {
-			return
-		}
-		defer zr.Close()
-		dec = zr
-	}
-	_ = sc.inner(path, dec, d+1)
+// zipMethods names the compression methods of zip members; those
+// zipDecoders has a decoder for are opened, the others make the scan
+// incomplete.
+var zipMethods = map[uint16]string{
+	0: "stored", 8: "deflate", 12: "bzip2", 93: "zstd", 95: "xz",
+	1: "shrink", 6: "implode", 9: "deflate64", 14: "lzma", 98: "ppmd",
 }
 
-// zip scans a zip held in memory (its directory is at the end): every
-// member's name, comment and content, and its bytes as they are. A zip
-// that does not fit in what is left of MaxZipBuffer, or does not parse, is
-// scanned as plain bytes.
-func (sc *scanner) zip(path string, r io.Reader, d int) error {
+// zipDecoders opens the methods beyond stored and deflate that real
+// tools write (zip -Z bzip2, 7-Zip's zstd and xz); each decoder stops at
+// its own stream's end.
+var zipDecoders = map[uint16]func(io.Reader) io.ReadCloser{
+	zip.Deflate: func(r io.Reader) io.ReadCloser { return flate.NewReader(r) },
+	12:          func(r io.Reader) io.ReadCloser { return io.NopCloser(bzip2.NewReader(r)) },
+	93: func(r io.Reader) io.ReadCloser {
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderMaxMemory(maxWindow))
+		if err != nil {
+			return io.NopCloser(errReader{err})
+		}
+		return zr.IOReadCloser()
+	},
+	95: func(r io.Reader) io.ReadCloser {
+		xr, err := xz.ReaderConfig{SingleStream: true}.NewReader(r)
+		if err != nil {
+			return io.NopCloser(errReader{err})
+		}
+		return io.NopCloser(xr)
+	},
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// zip scans a zip found at c's offset. At the start of a file it is held
+// in memory (its directory is at the end): every member's name, comment
+// and content. Inside a file, or too big to hold (a Spring Boot fat jar),
+// or without a directory that parses, it is walked by its local headers.
+func (sc *scanner) zip(path string, c *carver, d int, first bool) {
+	if !first {
+		sc.zipStream(path, c, d)
+		return
+	}
 	room := zipLimit - sc.zipBuf
-	data, err := readAll(r, room+1, sc.zips[d])
+	data, err := readAll(c, room+1, sc.zips[d])
 	defer func() {
 		// A layer holds thousands of small jars (a Maven repository):
 		// reusing the buffer spares zeroing and regrowing one each time.
@@ -301,15 +173,12 @@ func (sc *scanner) zip(path string, r io.Reader, d int) error {
 		}
 	}()
 	if err != nil {
-		// A nested decoder's error ends the scan of this file; only the
-		// caller's reader failing is an error.
-		_ = sc.plain(path, data, nil, d)
-		return sc.srcErr
+		return // the carver's source failed: carve returns its error
 	}
 	if int64(len(data)) > room {
-		// Too big to hold (a Spring Boot fat jar): walk its local
-		// headers as they stream by.
-		return sc.zipStream(path, io.MultiReader(bytes.NewReader(data), r), d)
+		c.unread(data)
+		sc.zipStream(path, c, d)
+		return
 	}
 	sc.zipBuf += int64(len(data))
 	defer func() { sc.zipBuf -= int64(len(data)) }()
@@ -317,29 +186,14 @@ func (sc *scanner) zip(path string, r io.Reader, d int) error {
 	if err != nil {
 		// No directory (cut short, or a zip inside something else):
 		// the local headers still say what is where.
-		return sc.zipStream(path, bytes.NewReader(data), d)
+		sc.zipLocal(path, sc.bufReader(d, bytes.NewReader(data)), d)
+		return
 	}
-	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
-	// As for compressed streams, the zip's bytes as they are are the
-	// safety net: bytes outside every member, a cut comment.
-	// Level d's Stream is free here; written a buffer at a time, its
-	// view of wrapped encodings stays small (Find's, or one Write's, would
-	// grow to the size of the zip).
-	var raw []Finding
-	fn := sc.fn
-	sc.fn = func(f Finding) { raw = append(raw, f) }
-	st := sc.stream(d, path)
-	for rest := data; len(rest) > 0; {
-		n := min(len(rest), len(sc.buf(d)))
-		_, _ = st.Write(rest[:n])
-		rest = rest[n:]
+	for m, dec := range zipDecoders {
+		zr.RegisterDecompressor(m, dec)
 	}
-	sc.fn = fn
-	sc.unseen(raw, sc.recording(func() {
-		sc.zipMembers(path, zr, d)
-		sc.zipUnlisted(path, data, zr, d)
-	}))
-	return nil
+	sc.zipMembers(path, zr, d)
+	sc.zipUnlisted(path, data, zr, d)
 }
 
 // zipMembers scans every member's name, comment and content.
@@ -350,17 +204,23 @@ func (sc *scanner) zipMembers(path string, zr *zip.Reader, d int) {
 		p := prefix + sc.set.RedactString(f.Name)
 		sc.name(prefix, p, f.Name, "name", true)
 		sc.name(prefix, p, f.Comment, "comment", false)
-		rc, err := f.Open()
-		if err == nil {
-			err = sc.inner(p, rc, d+1)
-			_ = rc.Close()
+		if f.Flags&1 != 0 {
+			continue // encrypted: its bytes are raw-scanned, no more
 		}
+		if zipDecoders[f.Method] == nil && f.Method != zip.Store {
+			sc.incomplete(p, "zip member compressed with a method not opened ("+cmp.Or(zipMethods[f.Method], "unknown")+")")
+			continue
+		}
+		rc, err := f.Open()
 		if err != nil {
-			// Unknown method, encrypted or corrupt: the stored bytes
-			// are still worth a look.
-			if raw, err := f.OpenRaw(); err == nil {
-				_ = sc.plain(p, nil, raw, d+1)
-			}
+			sc.undecodable(p, "zip member", err, 0, true)
+			continue
+		}
+		cr := &countReader{r: rc}
+		err = sc.inner(p, cr, d+1)
+		_ = rc.Close()
+		if err != nil && !errors.Is(err, zip.ErrChecksum) {
+			sc.undecodable(p, "zip member", err, cr.n, true)
 		}
 	}
 }

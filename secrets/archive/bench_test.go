@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -63,5 +64,30 @@ func cpuTime() time.Duration {
 func reportCPU(b *testing.B, start time.Duration, bytes int64) {
 	if d := cpuTime() - start; d > 0 {
 		b.ReportMetric(float64(bytes)*float64(b.N)/d.Seconds()/1e6, "cpu-MB/s")
+	}
+}
+
+// BenchmarkScanPlain scans one file of plain bytes (the carve's signature
+// search and the raw scan) and one real executable, whose bytes hold
+// magic numbers by chance; cpu-MB/s is what a core does.
+func BenchmarkScanPlain(b *testing.B) {
+	set, data := benchData(b)
+	exe, err := os.ReadFile("/usr/bin/git")
+	if err != nil {
+		b.Skip(err)
+	}
+	for name, blob := range map[string][]byte{"mixed": data, "executable": exe} {
+		b.Run(name, func(b *testing.B) {
+			f := NewFiles(set)
+			defer f.Close()
+			b.SetBytes(int64(len(blob)))
+			start := cpuTime()
+			for range b.N {
+				if err := f.Scan("f", bytes.NewReader(blob), func(Finding) {}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, start, int64(len(blob)))
+		})
 	}
 }

@@ -125,12 +125,11 @@ type scanner struct {
 	seen   map[string]bool
 	member srcReader // the current layer member, as a source
 
-	bufs    [MaxNesting + 1][]byte
-	bufrs   [MaxNesting + 1]*bufio.Reader
-	flates  [MaxNesting + 1]io.ReadCloser
-	zips    [MaxNesting + 1][]byte          // a held zip's buffer, kept if small
-	streams [MaxNesting + 1]*pattern.Stream // report under paths[d]
-	paths   [MaxNesting + 1]string
+	bufs   [MaxNesting + 1][]byte
+	bufrs  [MaxNesting + 1]*bufio.Reader
+	flates [MaxNesting + 1]io.ReadCloser
+	zips   [MaxNesting + 1][]byte // a held zip's buffer, kept if small
+	levels [MaxNesting + 1]level  // carve's state
 }
 
 // scanners keeps the buffers (256 KiB a level) across calls; the guard
@@ -147,25 +146,16 @@ func getScanner(s *pattern.Set, fn func(Finding)) *scanner {
 // from it), the callback, the readers.
 func putScanner(sc *scanner) {
 	sc.set, sc.fn, sc.seen, sc.member = nil, nil, nil, srcReader{}
-	sc.streams, sc.paths = [MaxNesting + 1]*pattern.Stream{}, [MaxNesting + 1]string{}
+	for i := range sc.levels {
+		// Streams are made from the Set; the carver holds the reader.
+		sc.levels[i] = level{raw: sc.levels[i].raw[:0]}
+	}
 	for _, b := range sc.bufrs {
 		if b != nil {
 			b.Reset(nil)
 		}
 	}
 	scanners.Put(sc)
-}
-
-// stream returns level d's Stream, reset, reporting under path through
-// sc.fn as it is when a match is found.
-func (sc *scanner) stream(d int, path string) *pattern.Stream {
-	sc.paths[d] = path
-	if sc.streams[d] == nil {
-		sc.streams[d] = sc.set.NewStream(func(m pattern.Match) { sc.fn(Finding{Path: sc.paths[d], Field: "content", Match: m}) })
-	} else {
-		sc.streams[d].Reset()
-	}
-	return sc.streams[d]
 }
 
 // buf is the read buffer of nesting level d.
@@ -216,26 +206,6 @@ func (sc *scanner) name(scope, path, text, field string, inName bool) {
 	}
 }
 
-// plain scans r's bytes as they are, after head (already read from r).
-func (sc *scanner) plain(path string, head []byte, r io.Reader, d int) error {
-	st := sc.stream(d, path)
-	_, _ = st.Write(head)
-	if r == nil {
-		return nil
-	}
-	buf := sc.buf(d)
-	for {
-		n, err := r.Read(buf)
-		_, _ = st.Write(buf[:n])
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 // tar scans the entries of a tar stream; prefix names the archive
 // ("outer.tar!") or is empty for a layer. top is true for a layer, whose
 // read errors are returned; a nested tar that fails just ends (its caller
@@ -280,9 +250,15 @@ func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
 			continue
 		}
 		var body io.Reader = tr
+		if sparse(hdr) {
+			// Its holes read as zeros it does not store: a member of
+			// 1 TiB apparent size in a few bytes. They are charged to the
+			// decompression budget like a compressed stream's output.
+			body = &budgetReader{r: tr, sc: sc, path: p}
+		}
 		if top {
 			// A layer's member cut short is the layer's error.
-			sc.member = srcReader{r: tr, sc: sc}
+			sc.member = srcReader{r: body, sc: sc}
 			body = &sc.member
 		}
 		if err := sc.content(p, body, d); err != nil {
@@ -295,3 +271,17 @@ func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
 }
 
 var errBudget = errors.New("decompression budget exhausted")
+
+// sparse reports whether a tar entry is a sparse file (GNU old format or
+// PAX 0.0, 0.1, 1.0).
+func sparse(hdr *tar.Header) bool {
+	if hdr.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}

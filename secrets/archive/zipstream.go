@@ -4,12 +4,9 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"io"
-
-	"github.com/klauspost/compress/flate"
-
-	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // A zip read as a stream, by its local headers: a zip too big to hold (a
@@ -21,17 +18,14 @@ import (
 // nested jar in BOOT-INF/lib) ends at the descriptor, which its CRC-32
 // and sizes give away.
 
-// zipStream walks a zip by its local headers: every member's name and
-// content, and, as the safety net, all its bytes as they are.
-func (sc *scanner) zipStream(path string, r io.Reader, d int) error {
-	var raw []Finding
-	rawSt := sc.set.NewStream(func(m pattern.Match) { raw = append(raw, Finding{Path: path, Field: "content", Match: m}) })
-	br := sc.bufReader(d, io.TeeReader(r, rawSt))
-	sc.unseen(raw, sc.recording(func() {
-		sc.zipLocal(path, br, d)
-		_, _ = br.WriteTo(io.Discard)
-	}))
-	return sc.srcErr
+// zipStream walks a zip by its local headers from c's offset, and gives
+// c back what follows its last member (its directory, or what was
+// appended to it: carve looks on).
+func (sc *scanner) zipStream(path string, c *carver, d int) {
+	br := sc.bufReader(d, c)
+	sc.zipLocal(path, br, d)
+	rest, _ := br.Peek(br.Buffered())
+	c.unread(rest)
 }
 
 // zipLocal scans the members of a zip from its first local header on,
@@ -39,7 +33,7 @@ func (sc *scanner) zipStream(path string, r io.Reader, d int) error {
 func (sc *scanner) zipLocal(path string, br *bufio.Reader, d int) {
 	prefix := path + "!"
 	var h [30]byte
-	for {
+	for members := 0; ; members++ {
 		if sig, err := br.Peek(4); err != nil || string(sig) != "PK\x03\x04" {
 			return
 		}
@@ -63,41 +57,68 @@ func (sc *scanner) zipLocal(path string, br *bufio.Reader, d int) {
 		}
 		p := prefix + sc.set.RedactString(string(name))
 		sc.name(prefix, p, string(name), "name", true)
-		if !sc.zipMember(p, br, flags&8 != 0, method, csize, d) {
+		if !sc.zipMember(p, br, flags, method, csize, d, members > 0) {
 			return
 		}
 	}
 }
 
 // zipMember scans one member's data, br at its start, and leaves br after
-// it (and after its data descriptor); false if it could not.
-func (sc *scanner) zipMember(p string, br *bufio.Reader, descriptor bool, method uint16, csize int64, d int) bool {
+// it (and after its data descriptor); false if it could not. known says
+// the zip is recognised (a member before this one parsed): a method
+// not opened then makes the scan incomplete.
+func (sc *scanner) zipMember(p string, br *bufio.Reader, flags, method uint16, csize int64, d int, known bool) bool {
+	descriptor := flags&8 != 0
+	dec := zipDecoders[method]
 	switch {
-	case descriptor && method == 8:
-		// The sizes follow the data: deflate's own end tells where.
-		return sc.inner(p, sc.flateReader(d, br), d+1) == nil && skipDescriptor(br)
-	case descriptor:
-		// Stored (or a method not opened here, whose bytes the raw
-		// scan sees): the descriptor ends it.
-		dr := &descReader{br: br, stored: method == 0}
-		var err error
-		if dr.stored {
-			err = sc.inner(p, dr, d+1)
-		}
-		_, derr := io.Copy(io.Discard, dr)
-		return err == nil && derr == nil
-	case method == 8 || method == 0:
-		lr := io.LimitReader(br, csize)
-		var body io.Reader = lr
-		if method == 8 {
-			body = flate.NewReader(bufio.NewReaderSize(lr, 4096))
-		}
-		err := sc.inner(p, body, d+1)
-		_, derr := io.Copy(io.Discard, lr)
-		return err == nil && derr == nil
-	default:
+	case flags&1 != 0 && !descriptor:
+		// Encrypted: its bytes are raw-scanned, no more.
 		_, err := br.Discard(int(csize))
 		return err == nil
+	case method != 0 && dec == nil, flags&1 != 0:
+		if known || zipMethods[method] != "" {
+			sc.incomplete(p, "zip member compressed with a method not opened ("+cmp.Or(zipMethods[method], "unknown")+")")
+		}
+		if descriptor {
+			return false
+		}
+		_, err := br.Discard(int(csize))
+		return err == nil
+	case descriptor && method == 8:
+		// The sizes follow the data: deflate's own end tells where.
+		cr := &countReader{r: sc.flateReader(d, br)}
+		err := sc.inner(p, cr, d+1)
+		sc.undecodable(p, "zip member", err, cr.n, known)
+		return err == nil && skipDescriptor(br)
+	case descriptor && method != 0:
+		rc := dec(br)
+		cr := &countReader{r: rc}
+		err := sc.inner(p, cr, d+1)
+		_ = rc.Close()
+		sc.undecodable(p, "zip member", err, cr.n, known)
+		return err == nil && skipDescriptor(br)
+	case descriptor:
+		// Stored: the descriptor ends it.
+		dr := &descReader{br: br, stored: true}
+		err := sc.inner(p, dr, d+1)
+		_, derr := io.Copy(io.Discard, dr)
+		return err == nil && derr == nil
+	default:
+		lr := io.LimitReader(br, csize)
+		var body io.Reader = lr
+		var rc io.ReadCloser
+		if method != 0 {
+			rc = dec(bufio.NewReaderSize(lr, 4096))
+			body = rc
+		}
+		cr := &countReader{r: body}
+		err := sc.inner(p, cr, d+1)
+		if rc != nil {
+			_ = rc.Close()
+		}
+		sc.undecodable(p, "zip member", err, cr.n, known)
+		_, derr := io.Copy(io.Discard, lr)
+		return err == nil && derr == nil
 	}
 }
 

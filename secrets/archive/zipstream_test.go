@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
@@ -208,7 +209,7 @@ func TestZipDescriptorForms(t *testing.T) {
 
 // FuzzZipStream: a stored member of arbitrary bytes, with a data
 // descriptor, then a deflated member holding a token: the walk must not
-// panic or fail. Unless the stored bytes hold a zip directory of their own
+// panic or fail (incomplete is allowed). Unless the stored bytes hold a zip directory of their own
 // (a zip reader, ours or another, may then take it for the zip's), the
 // token is found; and when they hold no "PK" at all, nothing can look like
 // their descriptor, so it is found in its member.
@@ -223,7 +224,9 @@ func FuzzZipStream(f *testing.F) {
 			zmember{name: "d", body: []byte("token=" + npmToken + "\n")},
 		)
 		var paths []string
-		if err := ScanFile(set, "f", bytes.NewReader(z), func(f Finding) { paths = append(paths, f.Path) }); err != nil {
+		// Arbitrary bytes may make the scan incomplete (a member whose
+		// method is not opened), never fail it otherwise.
+		if err := ScanFile(set, "f", bytes.NewReader(z), func(f Finding) { paths = append(paths, f.Path) }); err != nil && !errors.Is(err, ErrIncomplete) {
 			t.Fatalf("ScanFile: %v", err)
 		}
 		if len(paths) == 0 && !bytes.Contains(body, []byte("PK\x05\x06")) && !bytes.Contains(body, []byte("PK\x06\x06")) {

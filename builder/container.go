@@ -1,0 +1,26 @@
+package builder
+
+import (
+	"github.com/hushbuild/hush/builder/internal/cmode"
+	"go.podman.io/buildah/define"
+)
+
+// containerJob is what container isolation (builder/internal/cmode) takes
+// of the plan: no formatted mount strings, the typed --secret specs.
+func (p *plan) containerJob() cmode.Job {
+	keep := make([]string, 0, len(p.outputs))
+	for _, o := range p.outputs {
+		keep = append(keep, o.Dest)
+	}
+	return cmode.Job{
+		Dockerfile: p.dockerfile, ContextDir: p.opts.ContextDirectory,
+		Args: p.opts.Args, Target: p.opts.Target, Labels: p.opts.Labels,
+		SourceDateEpoch: p.opts.SourceDateEpoch, PullPolicy: p.opts.PullPolicy,
+		Layers: p.opts.Layers, NoNetwork: p.opts.ConfigureNetwork == define.NetworkDisabled,
+		Sys:    p.sys,
+		Report: p.opts.ReportWriter, Stdout: p.opts.Out, Stderr: p.opts.Err, Warn: p.stderr,
+		Values: p.secrets.Loaded(), Mounts: p.secrets.mounts,
+		BuildDir: p.buildDir, Keep: keep,
+		Defer: func(f func()) { p.undo = append(p.undo, f) },
+	}
+}

@@ -1,0 +1,288 @@
+package cmode
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	docker "github.com/fsouza/go-dockerclient"
+	digest "github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/image-spec/specs-go"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/oci/layout"
+	"go.podman.io/image/v5/signature"
+	is "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
+	"go.podman.io/storage/pkg/archive"
+)
+
+// baseImage is a stage's FROM as container isolation needs it: the storage
+// layers to extract, bottom first, and the config to build on.
+type baseImage struct {
+	name   string // as the Dockerfile names it
+	id     string // "" for scratch
+	layers []storage.Layer
+	config v1.Image
+}
+
+// loadBase reads an image in storage (id "" is scratch).
+func loadBase(ctx context.Context, store storage.Store, sys *types.SystemContext, name, id string) (*baseImage, error) {
+	b := &baseImage{name: name, id: id}
+	if id == "" {
+		b.config = v1.Image{Platform: v1.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}, RootFS: v1.RootFS{Type: "layers"}}
+		return b, nil
+	}
+	img, err := store.Image(id)
+	if err != nil {
+		return nil, fmt.Errorf("base image %s: %w", name, err)
+	}
+	for l := img.TopLayer; l != ""; {
+		layer, err := store.Layer(l)
+		if err != nil {
+			return nil, fmt.Errorf("base image %s: layer %.12s: %w", name, l, err)
+		}
+		b.layers = append([]storage.Layer{*layer}, b.layers...)
+		l = layer.Parent
+	}
+	ref, err := is.Transport.NewStoreReference(store, nil, id)
+	if err != nil {
+		return nil, err
+	}
+	src, err := ref.NewImage(ctx, sys)
+	if err != nil {
+		return nil, fmt.Errorf("base image %s: %w", name, err)
+	}
+	defer src.Close()
+	cfg, err := src.OCIConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("base image %s: config: %w", name, err)
+	}
+	b.config = *cfg
+	return b, nil
+}
+
+// dockerImage is the base's config as imagebuilder takes it.
+func (b *baseImage) dockerImage() *docker.Image {
+	c := b.config.Config
+	dc := &docker.Config{
+		Env: c.Env, Cmd: c.Cmd, Entrypoint: c.Entrypoint, WorkingDir: c.WorkingDir,
+		User: c.User, Labels: c.Labels, StopSignal: c.StopSignal,
+	}
+	if len(c.ExposedPorts) > 0 {
+		dc.ExposedPorts = map[docker.Port]struct{}{}
+		for p := range c.ExposedPorts {
+			dc.ExposedPorts[docker.Port(p)] = struct{}{}
+		}
+	}
+	if len(c.Volumes) > 0 {
+		dc.Volumes = map[string]struct{}{}
+		for v := range c.Volumes {
+			dc.Volumes[v] = struct{}{}
+		}
+	}
+	return &docker.Image{Config: dc, Architecture: b.config.Architecture, OS: b.config.OS}
+}
+
+// stageImage is what a stage commits besides its layer.
+type stageImage struct {
+	config    *docker.Config // imagebuilder's, after the last instruction
+	env       []string
+	createdBy string // the stage's last instruction, as buildah records it
+	labels    []string
+	created   time.Time
+}
+
+// imageConfig builds the OCI config of the stage's image: the base's, with
+// the stage's settings and one more layer.
+func (b *baseImage) imageConfig(s stageImage, diffID digest.Digest) v1.Image {
+	cfg := b.config
+	c := s.config
+	oc := v1.ImageConfig{
+		User: c.User, Env: s.env, Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir,
+		StopSignal: c.StopSignal, Labels: map[string]string{},
+	}
+	if len(oc.Entrypoint) == 0 {
+		oc.Entrypoint = nil
+	}
+	for k, v := range c.Labels {
+		oc.Labels[k] = v
+	}
+	for _, kv := range s.labels {
+		k, v, _ := strings.Cut(kv, "=")
+		oc.Labels[k] = v
+	}
+	if len(oc.Labels) == 0 {
+		oc.Labels = nil
+	}
+	if len(c.ExposedPorts) > 0 {
+		oc.ExposedPorts = map[string]struct{}{}
+		for p := range c.ExposedPorts {
+			oc.ExposedPorts[string(p)] = struct{}{}
+		}
+	}
+	if len(c.Volumes) > 0 {
+		oc.Volumes = map[string]struct{}{}
+		for v := range c.Volumes {
+			oc.Volumes[v] = struct{}{}
+		}
+	}
+	created := s.created.UTC()
+	cfg.Created = &created
+	cfg.Config = oc
+	cfg.Platform = v1.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
+	cfg.RootFS = v1.RootFS{Type: "layers", DiffIDs: append(append([]digest.Digest{}, b.config.RootFS.DiffIDs...), diffID)}
+	cfg.History = append(append([]v1.History{}, b.config.History...), v1.History{
+		Created:   &created,
+		CreatedBy: s.createdBy,
+		// buildah's mark: the guard finds where the build's layers begin.
+		Comment: "FROM " + b.name,
+	})
+	return cfg
+}
+
+// commitStage writes the stage's changes as one layer on top of its base
+// and stores the image, unnamed, returning its id. The layer goes through
+// an OCI layout in staging (on the store's disk, swept if hush dies), and
+// c/image copies it into storage, reusing the base's layers there.
+func commitStage(ctx context.Context, store storage.Store, sys *types.SystemContext, staging, root string, ch []archive.Change, base *baseImage, s stageImage) (string, error) {
+	dir, err := os.MkdirTemp(staging, "layout-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	if err := os.MkdirAll(blobs, 0o700); err != nil {
+		return "", err
+	}
+	diffID, size, err := writeLayer(blobs, root, ch)
+	if err != nil {
+		return "", fmt.Errorf("writing the stage's layer: %w", err)
+	}
+	cfg := base.imageConfig(s, diffID)
+	cfgDesc, err := writeJSONBlob(blobs, v1.MediaTypeImageConfig, cfg)
+	if err != nil {
+		return "", err
+	}
+	m := v1.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageManifest, Config: cfgDesc}
+	for _, l := range base.layers {
+		if l.UncompressedDigest == "" {
+			return "", fmt.Errorf("base layer %.12s has no known digest", l.ID)
+		}
+		m.Layers = append(m.Layers, v1.Descriptor{MediaType: v1.MediaTypeImageLayer, Digest: l.UncompressedDigest, Size: l.UncompressedSize})
+	}
+	m.Layers = append(m.Layers, v1.Descriptor{MediaType: v1.MediaTypeImageLayer, Digest: diffID, Size: size})
+	mDesc, err := writeJSONBlob(blobs, v1.MediaTypeImageManifest, m)
+	if err != nil {
+		return "", err
+	}
+	idx := v1.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageIndex, Manifests: []v1.Descriptor{mDesc}}
+	if err := writeJSON(filepath.Join(dir, "index.json"), idx); err != nil {
+		return "", err
+	}
+	if err := writeJSON(filepath.Join(dir, "oci-layout"), v1.ImageLayout{Version: v1.ImageLayoutVersion}); err != nil {
+		return "", err
+	}
+	src, err := layout.NewReference(dir, "")
+	if err != nil {
+		return "", err
+	}
+	dest, err := is.Transport.NewStoreReference(store, nil, cfgDesc.Digest.Encoded())
+	if err != nil {
+		return "", err
+	}
+	policy, err := signature.NewPolicyContext(&signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}})
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = policy.Destroy() }()
+	local := types.SystemContext{}
+	if sys != nil {
+		local = *sys
+	}
+	local.BigFilesTemporaryDir = staging
+	// The base layers are in storage already, under their uncompressed
+	// digests: copy reuses them and reads only the new layer's blob.
+	if _, err := copy.Image(ctx, policy, dest, src, &copy.Options{SourceCtx: &local, DestinationCtx: &local}); err != nil {
+		return "", fmt.Errorf("committing the stage's image: %w", err)
+	}
+	return cfgDesc.Digest.Encoded(), nil
+}
+
+// writeLayer exports the changes under root as an uncompressed layer blob
+// in dir, named by its digest.
+func writeLayer(dir, root string, ch []archive.Change) (digest.Digest, int64, error) {
+	rc, err := archive.ExportChanges(root, ch, nil, nil)
+	if err != nil {
+		return "", 0, err
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp(dir, "layer-")
+	if err != nil {
+		return "", 0, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), rc)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", 0, err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if err := os.Rename(f.Name(), filepath.Join(dir, sum)); err != nil {
+		return "", 0, err
+	}
+	return digest.NewDigestFromEncoded(digest.SHA256, sum), n, nil
+}
+
+func writeJSONBlob(dir, mediaType string, v any) (v1.Descriptor, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	d := digest.FromBytes(b)
+	if err := os.WriteFile(filepath.Join(dir, d.Encoded()), b, 0o600); err != nil {
+		return v1.Descriptor{}, err
+	}
+	return v1.Descriptor{MediaType: mediaType, Digest: d, Size: int64(len(b))}, nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
+// mergeEnv returns base with each of over's KEY=VALUE replacing the same
+// key, new keys appended in order.
+func mergeEnv(base, over []string) []string {
+	out := append([]string{}, base...)
+	index := map[string]int{}
+	for i, kv := range out {
+		k, _, _ := strings.Cut(kv, "=")
+		index[k] = i
+	}
+	for _, kv := range over {
+		k, _, _ := strings.Cut(kv, "=")
+		if i, ok := index[k]; ok {
+			out[i] = kv
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, kv)
+	}
+	return out
+}
