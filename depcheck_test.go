@@ -36,7 +36,10 @@ var depRules = []struct {
 	{module + "/builder/internal/...", []string{module + "/builder"}},
 	{module + "/builder/internal/rundir", []string{module + "/builder/...", module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
 	{module + "/builder/internal/storestate", []string{module + "/builder/...", module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
-	{module + "/builder/internal/cmode", []string{module + "/audit/...", module + "/internal/...",
+	// cmode (and recovery, which sweeps it) may use the two leaves made for
+	// it: audit/layertar, the one layer reader, and internal/stepcaps.
+	{module + "/builder/internal/cmode", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
+		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
 	{module + "/builder/internal/guard", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
@@ -47,7 +50,8 @@ var depRules = []struct {
 	{module + "/builder/internal/leftover", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/publish", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
-	{module + "/builder/internal/recovery", []string{module + "/internal/...", module + "/audit/...",
+	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
+		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
 	{module + "/builder/internal/stagecache", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/recovery/..."}},
@@ -58,6 +62,7 @@ var depRules = []struct {
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
 	{module + "/internal/stepshm", []string{"go.podman.io/buildah/...", "go.podman.io/storage/...", "go.podman.io/image/...",
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
+	{module + "/internal/stepcaps", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
 }
