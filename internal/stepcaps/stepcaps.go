@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os/exec"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -34,9 +35,12 @@ var Keep = []uintptr{
 // Start starts cmd with only Keep in its bounding, permitted, effective
 // and inheritable sets and no ambient capabilities: a step running as root
 // regains at exec at most its bounding set. An error means the step did
-// not start.
-func Start(cmd *exec.Cmd) error {
+// not start. Otherwise call release once cmd has been waited for: the
+// thread that forked the step lives until then, because the kernel sends
+// a child's parent-death signal (cmd's Pdeathsig) when that thread ends.
+func Start(cmd *exec.Cmd) (release func(), err error) {
 	errc := make(chan error, 1)
+	done := make(chan struct{})
 	go func() {
 		// Never unlocked: the thread, its capabilities cut, ends with
 		// this goroutine instead of going back to Go's pool.
@@ -45,9 +49,17 @@ func Start(cmd *exec.Cmd) error {
 			errc <- fmt.Errorf("dropping the step's capabilities: %w", err)
 			return
 		}
-		errc <- cmd.Start()
+		err := cmd.Start()
+		errc <- err
+		if err == nil {
+			<-done
+		}
 	}()
-	return <-errc
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }, nil
 }
 
 // cut reduces this thread's capabilities to Keep.

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -23,12 +24,29 @@ func TestStartCutsCapabilities(t *testing.T) {
 	cmd := exec.Command("/bin/cat", "/proc/self/status")
 	var out strings.Builder
 	cmd.Stdout = &out
-	if err := Start(cmd); err != nil {
+	// Pdeathsig as container isolation sets it: the step must survive
+	// Start's return (the signal follows the thread that forked it).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	release, err := Start(cmd)
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer release()
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
+	// A step that outlives Start's return by more than a moment.
+	slow := exec.Command("/bin/sh", "-c", "sleep 0.3")
+	slow.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	release2, err := Start(slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	if err := slow.Wait(); err != nil {
+		t.Errorf("a step started with Pdeathsig ended with %v, want a clean exit", err)
+	}
+	release2()
 	for _, set := range []string{"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"} {
 		got := parseCap(t, out.String(), set)
 		if got&^keep != 0 {

@@ -206,10 +206,12 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	}
 	// With buildah's default capabilities, not hush's: a root step then
 	// cannot read the job shell's environment (internal/stepcaps).
-	if err := stepcaps.Start(cmd); err != nil {
+	release, err := stepcaps.Start(cmd)
+	if err != nil {
 		drain()
 		return fmt.Errorf("starting %s: %w", args[0], err)
 	}
+	defer release() // after Wait: the forking thread carries Pdeathsig
 	stop := context.AfterFunc(e.ctx, func() { _ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL) })
 	// If hush dies, Pdeathsig ends the step's first process; the next
 	// sweep ends its process group from this note.

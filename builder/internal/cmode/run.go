@@ -75,6 +75,17 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// hush's own files, checked around every step (selfprint.go).
+	var self *selfPrint
+	if exe, err := os.Executable(); err == nil {
+		skip := []string{store.GraphRoot(), store.RunRoot(), stepDir, j.BuildDir, j.ContextDir, staging}
+		if base, err := rundir.TmpfsBase(); err == nil {
+			skip = append(skip, base)
+		}
+		if self, err = watchSelf(ownDirOf(exe), filepath.Dir(exe), skip); err != nil {
+			return "", err
+		}
+	}
 
 	// Whatever happens, / ends as it began, minus every file the build
 	// put there: a step's copy of a secret must not stay on the
@@ -238,6 +249,12 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			fmt.Fprintf(j.Report, "[%d/%d] STEP %d/%d: %s\n", i+1, len(stages), n, total, child.Original)
 			if err := ib.Run(step, exec, k == len(st.Node.Children)-1); err != nil {
 				return "", fmt.Errorf("building at STEP %q: %w", child.Original, err)
+			}
+			// After every step: a COPY can write there as well as a RUN.
+			if self != nil {
+				if err := self.check(); err != nil {
+					return "", fmt.Errorf("after STEP %q: %w", child.Original, err)
+				}
 			}
 			createdBy = "/bin/sh -c #(nop) " + child.Original
 			if strings.EqualFold(step.Command, "run") {
