@@ -75,14 +75,16 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// hush's own files, checked around every step (selfprint.go).
-	var self *selfPrint
+	// hush's own files, fingerprinted before and checked after every step
+	// (selfprint.go); a container a step tampered with refuses here.
+	var watch func() (*selfPrint, error)
 	if exe, err := os.Executable(); err == nil {
 		skip := []string{store.GraphRoot(), store.RunRoot(), stepDir, j.BuildDir, j.ContextDir, staging}
 		if base, err := rundir.TmpfsBase(); err == nil {
 			skip = append(skip, base)
 		}
-		if self, err = watchSelf(ownDirOf(exe), filepath.Dir(exe), skip); err != nil {
+		watch = func() (*selfPrint, error) { return watchSelf(ownDirOf(exe), filepath.Dir(exe), skip) }
+		if _, err := watch(); err != nil {
 			return "", err
 		}
 	}
@@ -247,6 +249,12 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 				return "", fmt.Errorf("%s: %w", child.Original, err)
 			}
 			fmt.Fprintf(j.Report, "[%d/%d] STEP %d/%d: %s\n", i+1, len(stages), n, total, child.Original)
+			var self *selfPrint
+			if watch != nil {
+				if self, err = watch(); err != nil {
+					return "", err
+				}
+			}
 			if err := ib.Run(step, exec, k == len(st.Node.Children)-1); err != nil {
 				return "", fmt.Errorf("building at STEP %q: %w", child.Original, err)
 			}

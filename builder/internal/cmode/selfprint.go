@@ -47,7 +47,7 @@ func watchSelf(ownDir, exeDir string, skip []string) (*selfPrint, error) {
 const taintMark = ".hush-tampered"
 
 // ErrTampered is wrapped by the error for a changed hush directory.
-var ErrTampered = errors.New("a RUN step changed hush's own files: this container can no longer be trusted; run builds in a new container")
+var ErrTampered = errors.New("a build step changed hush's own files: this container can no longer be trusted; run builds in a new container")
 
 // selfPrint is the fingerprint of dir without the paths under skip.
 type selfPrint struct {
@@ -93,14 +93,19 @@ func fingerprintSelf(dir string, skip []string) (*selfPrint, error) {
 	return p, nil
 }
 
-// describePath is a path's type, mode, owner, size, mtime and inode, and
+// describePath is a path's type, mode, owner, inode, size and mtime, and
 // for an executable regular file the SHA-256 of its content.
 func describePath(path string) (string, error) {
 	var st syscall.Stat_t
 	if err := syscall.Lstat(path, &st); err != nil {
 		return "", err
 	}
-	line := fmt.Sprintf("%o %d:%d %d %d.%d %d", st.Mode, st.Uid, st.Gid, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Ino)
+	line := fmt.Sprintf("%o %d:%d %d", st.Mode, st.Uid, st.Gid, st.Ino)
+	if st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
+		// A directory's size and mtime move with its entries, which are
+		// fingerprinted themselves (an added or removed one shows).
+		line += fmt.Sprintf(" %d %d.%d", st.Size, st.Mtim.Sec, st.Mtim.Nsec)
+	}
 	if st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
 		target, err := os.Readlink(path)
 		if err != nil {
@@ -147,7 +152,7 @@ func (p *selfPrint) check() error {
 		return nil
 	}
 	sort.Strings(changed)
-	_ = os.WriteFile(filepath.Join(p.dir, taintMark), []byte("a RUN step changed "+changed[0]+"\n"), 0o444)
+	_ = os.WriteFile(filepath.Join(p.dir, taintMark), []byte("a build step changed "+changed[0]+"\n"), 0o444)
 	more := ""
 	if len(changed) > 1 {
 		more = fmt.Sprintf(" and %d more", len(changed)-1)
