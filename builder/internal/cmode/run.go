@@ -255,14 +255,16 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 					return "", err
 				}
 			}
-			if err := ib.Run(step, exec, k == len(st.Node.Children)-1); err != nil {
-				return "", fmt.Errorf("building at STEP %q: %w", child.Original, err)
-			}
-			// After every step: a COPY can write there as well as a RUN.
+			runErr := ib.Run(step, exec, k == len(st.Node.Children)-1)
+			// After every step, failed or not: a COPY can write there as
+			// well as a RUN, and a step can fail after it wrote.
 			if self != nil {
 				if err := self.check(); err != nil {
 					return "", fmt.Errorf("after STEP %q: %w", child.Original, err)
 				}
+			}
+			if runErr != nil {
+				return "", fmt.Errorf("building at STEP %q: %w", child.Original, runErr)
 			}
 			createdBy = "/bin/sh -c #(nop) " + child.Original
 			if strings.EqualFold(step.Command, "run") {

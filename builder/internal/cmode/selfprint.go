@@ -143,15 +143,23 @@ func (p *selfPrint) check() error {
 			changed = append(changed, path)
 		}
 	}
+	var added []string
 	for path := range now.lines {
 		if _, ok := p.lines[path]; !ok {
 			changed = append(changed, path)
+			added = append(added, path)
 		}
 	}
 	if len(changed) == 0 {
 		return nil
 	}
 	sort.Strings(changed)
+	// What the step added (a parked copy of a secret) goes: nothing scans
+	// this directory later. What it changed in place stays, marked.
+	sort.Sort(sort.Reverse(sort.StringSlice(added)))
+	for _, path := range added {
+		_ = os.RemoveAll(path)
+	}
 	_ = os.WriteFile(filepath.Join(p.dir, taintMark), []byte("a build step changed "+changed[0]+"\n"), 0o444)
 	more := ""
 	if len(changed) > 1 {

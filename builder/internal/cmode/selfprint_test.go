@@ -67,4 +67,7 @@ func TestSelfPrintParkedFile(t *testing.T) {
 	if err := p.check(); !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), "more") {
 		t.Errorf("a parked file: %v, want ErrTampered naming the changed paths", err)
 	}
+	if _, err := os.Lstat(filepath.Join(dir, "tmp")); !os.IsNotExist(err) {
+		t.Errorf("the parked file's directory is still there (%v): a step's additions must go", err)
+	}
 }
