@@ -31,6 +31,10 @@ var depRules = []struct {
 		module + "/builder/...", module + "/audit/...", module + "/cmd/...", module + "/doctor/...", module + "/internal/...", "github.com/spf13/cobra/..."}},
 	{module + "/audit/...", []string{"go.podman.io/buildah/...",
 		module + "/builder/...", module + "/cmd/...", "github.com/spf13/cobra/..."}},
+	// The layer reader knows storage and tars, not scans: audit walks
+	// what it returns.
+	{module + "/audit/layertar", []string{module + "/audit", module + "/audit/heuristic",
+		module + "/internal/...", "go.podman.io/image/..."}},
 	{module + "/audit/heuristic", []string{module + "/secrets/pattern/...", module + "/secrets/archive/...", "go.podman.io/image/...", "go.podman.io/storage/..."}},
 	{module + "/builder/...", []string{module + "/cmd/...", module + "/doctor/..."}},
 	{module + "/builder/internal/...", []string{module + "/builder"}},
@@ -63,6 +67,10 @@ var depRules = []struct {
 	{module + "/internal/stepshm", []string{"go.podman.io/buildah/...", "go.podman.io/storage/...", "go.podman.io/image/...",
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
 	{module + "/internal/stepcaps", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
+	// What the build log says about the registry cache: errors and writers
+	// in, lines out; no build or secret.
+	{module + "/builder/internal/cachelog", []string{module + "/builder/...", "go.podman.io/buildah/...",
+		module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
 }

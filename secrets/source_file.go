@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // A file source (src=) is read with three bounds, so a --secret flag that
@@ -67,11 +68,21 @@ func readFileSource(ctx context.Context, sp Spec) ([]byte, error) {
 		}
 		return r.v, r.err
 	case <-ctx.Done():
+		// The reader may not have reached open(2) yet (a busy machine), and
+		// a non-blocking open for writing only unblocks a reader already
+		// there: keep unblocking until it returns. It wipes what it got.
 		unblock(sp.Src, st.Mode())
-		// The reader, if it got anything, wipes it when it returns.
 		go func() {
-			if r := <-done; r.v != nil {
-				clear(r.v)
+			tick := time.NewTicker(10 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case r := <-done:
+					clear(r.v)
+					return
+				case <-tick.C:
+					unblock(sp.Src, st.Mode())
+				}
 			}
 		}()
 		return nil, fmt.Errorf("reading %s: %w", sp.Src, ctx.Err())

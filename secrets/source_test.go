@@ -203,7 +203,12 @@ func TestFIFOSourceCancels(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("cancelled FIFO read took %v", d)
 	}
-	// A writer makes it work.
+	// A writer makes it work (on a FIFO of its own: the cancelled reader
+	// above may still be between its goroutine's start and open(2)).
+	fifo = filepath.Join(t.TempDir(), "fifo2")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	go func() {
 		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
 			_, _ = f.WriteString(sourceCanary)

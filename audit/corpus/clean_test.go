@@ -222,6 +222,8 @@ openssl pkey -in in/ec-key -pubout -out "$OUT"/ec.pub.pem
 cp ed25519.pub "$OUT"/id_ed25519.pub
 openssl req -new -x509 -key in/rsa-key -subj /CN=ci.example.internal -days 2 -out "$OUT"/cert.pem 2>/dev/null
 ssh-keygen -y -f ed25519 > "$OUT"/authorized_keys`)
+	// The kubeconfig's cluster CA, where a pod sees it.
+	gen("cluster-ca", `mkdir -p "$OUT"/var/run/secrets/kubernetes.io/serviceaccount && cp ca.crt "$OUT"/var/run/secrets/kubernetes.io/serviceaccount/ca.crt`)
 	gen("openpgp-public-key", `export GNUPGHOME=$PWD/gnupg
 gpg -q --batch --export --armor > "$OUT"/ci.asc
 gpg -q --batch --export > "$OUT"/ci.gpg`)

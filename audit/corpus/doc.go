@@ -11,6 +11,6 @@
 // are printed. Run it with -v for the recall table (docs/audit.md, "Recall").
 //
 // The package holds tests only. It reads layers through package audit and
-// must not import builder, buildah or cmd (audit's depcheck covers
-// audit/...): it measures the scanning engine, not a build.
+// must not import builder, buildah or cmd (the module's depcheck rule for
+// audit/... covers it): it measures the scanning engine, not a build.
 package corpus

@@ -52,6 +52,9 @@ func keys(t *testing.T, dir string) map[string][]byte {
 	gen("rsa", `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null`)
 	gen("ec", `openssl ecparam -name prime256v1 -genkey -noout`)
 	gen("ed25519", `ssh-keygen -q -t ed25519 -N '' -C ci@example.internal -f ed25519 && cat ed25519`)
+	// The cluster CA a kubeconfig carries: public (every pod of the
+	// cluster has it), its key thrown away.
+	gen("cluster-ca", `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout /dev/null -subj /CN=kubernetes -days 2 -out ca.crt 2>/dev/null && cat ca.crt`)
 	gen("openpgp", `export GNUPGHOME=$PWD/gnupg; mkdir -m 700 -p $GNUPGHOME &&
 gpg -q --batch --pinentry-mode loopback --passphrase '' --quick-gen-key 'CI Bot <ci@example.internal>' ed25519 sign never 2>/dev/null &&
 gpg -q --batch --pinentry-mode loopback --passphrase '' --export-secret-keys --armor`)
@@ -84,6 +87,7 @@ func kinds(t *testing.T, dir string) []kind {
 kind: Config
 clusters:
 - cluster:
+    certificate-authority-data: ` + base64.StdEncoding.EncodeToString(k["cluster-ca"]) + `
     server: https://k8s.example.internal:6443
   name: prod
 contexts:

@@ -28,40 +28,51 @@ func sh(dir, script string, env []string) ([]byte, error) {
 }
 
 // program is one batch writer: a program of testdata run once over every
-// payload, writing dst/LANG-NAME/PAYLOAD for each of its serialisers.
+// payload ($SRC), writing $DST/LANG-NAME/PAYLOAD for each of its
+// serialisers.
 type program struct {
-	lang, tool, script string
-	args               func(script string) []string
+	lang   string
+	needs  []string
+	script string
 }
 
 var programs = []program{
-	{"python", "python3", "write.py", func(s string) []string { return []string{s} }},
-	{"perl", "perl", "write.pl", func(s string) []string { return []string{s} }},
-	{"node", "node", "write.js", func(s string) []string { return []string{s} }},
+	{"python", []string{"python3"}, `python3 write.py "$SRC" "$DST"`},
+	{"perl", []string{"perl"}, `perl write.pl "$SRC" "$DST"`},
+	{"node", []string{"node"}, `node write.js "$SRC" "$DST"`},
 	// Single-file source launch: no javac step, one JVM.
-	{"java", "java", "Write.java", func(s string) []string { return []string{s} }},
-	{"php", "php", "write.php", func(s string) []string { return []string{s} }},
+	{"java", []string{"java"}, `java Write.java "$SRC" "$DST"`},
+	{"php", []string{"php"}, `php write.php "$SRC" "$DST"`},
+	// Debian packages no .NET SDK; Mono's compiler and class library
+	// are the .NET it has.
+	{"dotnet", []string{"mcs", "mono"}, `d=$(mktemp -d); mcs -nologo -r:System.Web.Extensions -r:System.Web -out:$d/Write.exe Write.cs && mono $d/Write.exe "$SRC" "$DST"; rc=$?; rm -rf $d; exit $rc`},
 }
 
 // tool is a writer run once per payload: $IN the payload, $OUT where to
-// write (a directory when tree is set). keyOnly writers apply to the PEM
+// write (a file, or a directory: a git repository). keyOnly writers apply to the PEM
 // private keys openssl reads.
 type tool struct {
 	name    string
 	needs   []string
 	script  string
 	keyOnly bool
-	tree    bool
 }
 
 // gitHistory commits a config file holding the payload, then the same file
-// without it (the secret "removed"), so the value lives only in history.
-// The boilerplate around it makes git store one version as a delta of
-// the other once packed.
+// with its credential rotated (hex digits changed) and more settings. Once
+// packed, git keeps the larger, newer blob whole and the old one as a
+// delta of it: the payload's structure becomes copy opcodes, and only its
+// random runs are inserted bytes, with opcodes between them.
 const gitHistory = `mkdir -p "$OUT" && cd "$OUT" && git init -q && git config user.email ci@example.internal && git config user.name ci
 for i in $(seq 1 120); do echo "setting_$i = value number $i of the service configuration"; done > top
 { cat top; cat "$IN"; cat top; } > app.conf && git add app.conf && git commit -qm "add config"
-{ cat top; cat top; } > app.conf && git commit -qam "remove the credential" && rm top
+{ cat top; tr 0-9a-f a-f0-9 < "$IN"; cat top; echo "timeout = 30"; } > app.conf && git commit -qam "rotate the credential" && rm top
+`
+
+// gitDelta fails unless the old blob is stored as a delta.
+const gitDelta = `git gc -q --aggressive && test -z "$(ls .git/objects | grep -v -e pack -e info)"
+old=$(git rev-parse HEAD~1:app.conf)
+git verify-pack -v .git/objects/pack/*.idx | awk -v o=$old '$1 == o && NF == 7 {d=1} END {exit !d}' || { echo "the old blob is not a delta" >&2; exit 1; }
 `
 
 var tools = []tool{
@@ -80,6 +91,11 @@ var tools = []tool{
 	{name: "bzip2", needs: []string{"bzip2"}, script: `bzip2 -c < "$IN" > "$OUT"`},
 	{name: "xz", needs: []string{"xz"}, script: `xz -c < "$IN" > "$OUT"`},
 	{name: "zstd", needs: []string{"zstd"}, script: `zstd -q -c < "$IN" > "$OUT"`},
+	// Streams the scanner must refuse if it cannot read them (fail
+	// closed): an xz BCJ filter, a gzip cut short (its last 12 bytes).
+	// (zstd --long=31 is left out: each compression takes 2 GiB of memory.)
+	{name: "xz-bcj", needs: []string{"xz"}, script: `xz --x86 --lzma2 -c < "$IN" > "$OUT"`},
+	{name: "gzip-truncated", needs: []string{"gzip"}, script: `gzip -c < "$IN" | head -c -12 > "$OUT"`},
 	{name: "brotli", needs: []string{"brotli"}, script: `brotli -c < "$IN" > "$OUT"`},
 	{name: "gpg-store", needs: []string{"gpg"}, script: `export GNUPGHOME=$(mktemp -d); gpg -q --batch --store -o "$OUT" "$IN"; rm -rf "$GNUPGHOME"`},
 	{name: "gpg-store-armor", needs: []string{"gpg"}, script: `export GNUPGHOME=$(mktemp -d); gpg -q --batch --armor --store -o "$OUT" "$IN"; rm -rf "$GNUPGHOME"`},
@@ -88,8 +104,8 @@ var tools = []tool{
 	// A C string literal, lines joined with \n, as generated headers hold.
 	{name: "awk-c-string", needs: []string{"awk"}, script: `awk 'BEGIN{printf "const char *value = \""} {gsub(/\\/,"\\\\"); gsub(/"/,"\\\""); printf "%s\\n", $0} END{print "\";"}' < "$IN" > "$OUT"`},
 	{name: "printf-q", script: `v=$(cat "$IN"); printf 'VALUE=%q\n' "$v" > "$OUT"`},
-	{name: "git-loose", needs: []string{"git"}, tree: true, script: gitHistory},
-	{name: "git-gc", needs: []string{"git"}, tree: true, script: gitHistory + `git gc -q --aggressive && test -z "$(ls .git/objects | grep -v -e pack -e info)"`},
+	{name: "git-loose", needs: []string{"git"}, script: gitHistory},
+	{name: "git-gc-delta", needs: []string{"git"}, script: gitHistory + gitDelta},
 	{name: "dpkg-deb", needs: []string{"dpkg-deb"}, script: `d=$(mktemp -d); mkdir -p $d/DEBIAN $d/etc/app
 printf 'Package: app-config\nVersion: 1.0\nArchitecture: all\nMaintainer: ci <ci@example.internal>\nDescription: config\n' > $d/DEBIAN/control
 cp "$IN" $d/etc/app/app.conf; dpkg-deb --root-owner-group -b $d "$OUT" >/dev/null; rm -rf $d`},
@@ -181,18 +197,19 @@ type output struct {
 func write(t *testing.T, dir string, ks []kind, skip func(string)) []output {
 	in := writePayloads(t, dir, ks)
 	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range programs {
-		if m := missing(p.tool); m != "" {
+		if m := missing(p.needs...); m != "" {
 			skip(fmt.Sprintf("%s writers: %s not installed", p.lang, m))
 			continue
 		}
-		cmd := exec.Command(p.tool, append(p.args(p.script), in, out)...)
-		cmd.Dir = "testdata"
 		start := time.Now()
-		b, err := cmd.CombinedOutput()
+		b, err := sh("testdata", p.script, []string{"SRC=" + in, "DST=" + out})
 		t.Logf("%s: %v", p.lang, time.Since(start).Round(time.Millisecond))
 		if err != nil {
-			t.Fatalf("%s writers: %v: %s", p.lang, err, b)
+			t.Fatalf("%s writers: %v", p.lang, err)
 		}
 		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 			if l != "" {

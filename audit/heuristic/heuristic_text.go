@@ -175,7 +175,9 @@ func ScanText(s string) []Hit {
 func ScanAssignment(kind, name, value string) []Hit {
 	label := strings.TrimSpace(kind + " " + name)
 	var hits []Hit
-	if secrets.CredentialName(name) && !heurPlaceholder(value) && !heurPathLike(value) && !heurPlainURL(value) {
+	// A URL (DATABASE_URL) is judged by its userinfo, below.
+	if secrets.CredentialName(name) && !heurPlaceholder(value) && !heurPathLike(value) && !heurPlainURL(value) &&
+		!strings.Contains(value, "://") {
 		hits = append(hits, Hit{Rule: RuleCredentialName, Detail: label})
 	}
 	for _, h := range ScanText(value) {

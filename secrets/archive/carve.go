@@ -306,6 +306,7 @@ func (sc *scanner) carve(path string, r io.Reader, d int) error {
 		from = max(from, c.off)
 	}
 	lv.flush()
+	sc.viewsDone(lv.stream, path)
 	if c.err != io.EOF {
 		return c.err
 	}

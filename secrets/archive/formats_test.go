@@ -158,6 +158,8 @@ func FuzzScanFormats(f *testing.F) {
 	f.Add(gitPack(f, npmrc))
 	f.Add(append([]byte("#!/bin/sh\n"), makeZip(f, map[string]string{"a": npmrc}, false)...))
 	f.Add(append([]byte("\x7fELF"), gz(f, "", []byte(npmrc))...))
+	f.Add([]byte("!<arch>\ndebian-binary   0           0     0     100644  4         `\n2.0\n"))
+	f.Add([]byte("070701" + strings.Repeat("0", 88) + "00000002" + "00000000" + "a\x00"))
 	set := pattern.NewSet(New("t", []byte(npmToken)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := append(append([]byte{}, data...), " "+npmToken...)

@@ -12,10 +12,11 @@ import (
 )
 
 // TestUnclaimedForms pins what docs/audit.md says is not matched (issue
-// 9's stretch item): UTF-16 text, base32, and the hex column of a spaced
-// dump; and what is, by chance: the text column of `hexdump -C` (and
-// `xxd`), 16 bytes a line, holds a value that fits within one line. If one
-// of these starts to match, the documentation must say so.
+// 9's stretch item): UTF-16 text and base32; and what is: a dump's hex
+// column (pattern's hex view decodes `hexdump -C` and `xxd`), and by
+// chance its text column, 16 bytes a line, for a value that fits within
+// one line. If one of these starts to match, the documentation must say
+// so.
 func TestUnclaimedForms(t *testing.T) {
 	long := "hushcanary-0123456789abcdef-fedcba9876543210"
 	short := "c4n4ry7" // fits in one dump line after "x:"
@@ -34,7 +35,7 @@ func TestUnclaimedForms(t *testing.T) {
 		{"UTF-16LE", "\xff\xfe" + utf16le("password="+long+"\r\n"), ""},
 		{"base32", base32.StdEncoding.EncodeToString([]byte("x:" + long)), ""},
 		{"base32hex", base32.HexEncoding.EncodeToString([]byte("x:" + long)), ""},
-		{"hexdump -C, long value", hex.Dump([]byte("x:" + long + "\n")), ""},
+		{"hexdump -C, long value", hex.Dump([]byte("x:" + long + "\n")), "long"},
 		{"hexdump -C, value within a line", hex.Dump([]byte("x:" + short + "\n")), "short"},
 	}
 	for _, c := range cases {

@@ -48,7 +48,7 @@ func (sc *scanner) open(path string, kind int, c *carver, d int, first bool) {
 	back := &lastBytes{r: br}
 	switch kind {
 	case kindGzip:
-		sc.gzip(path, br, d)
+		sc.gzip(path, br, d, first)
 	case kindZlib:
 		sc.zlib(path, br, d)
 	case kindBzip2:
@@ -183,19 +183,23 @@ func (l *lastBytes) pushback() []byte {
 // gzip scans each member of a gzip stream: the stored name and comment,
 // and the decompressed bytes. It decodes members itself so that deflate
 // reads from a bufio.Reader (klauspost's fast path) and never past a
-// member's end.
-func (sc *scanner) gzip(path string, br *bufio.Reader, d int) {
+// member's end. A gzip file (first: at a file's start) whose header
+// passes the strict check is recognised from its first byte: cut short
+// before its first KiB came out (`head -c -12`), it still fails closed.
+func (sc *scanner) gzip(path string, br *bufio.Reader, d int, first bool) {
 	for member := 0; ; member++ {
+		h, _ := br.Peek(10)
+		strong := member > 0 || first && plausible(h, kindGzip, false)
 		if sc.gzipHeader(path, br) != nil {
 			return
 		}
 		cr := &countReader{r: sc.flateReader(d, br)}
 		if err := sc.inner(path, cr, d+1); err != nil {
-			sc.undecodable(path, "gzip", err, cr.n, member > 0)
+			sc.undecodable(path, "gzip", err, cr.n, strong)
 			return
 		}
 		if _, err := br.Discard(8); err != nil { // CRC-32 and size
-			sc.undecodable(path, "gzip", io.ErrUnexpectedEOF, cr.n, member > 0)
+			sc.undecodable(path, "gzip", io.ErrUnexpectedEOF, cr.n, strong)
 			return
 		}
 		// Another member, or whatever follows (carve looks on).

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 
@@ -206,6 +205,14 @@ func (sc *scanner) name(scope, path, text, field string, inName bool) {
 	}
 }
 
+// viewsDone makes the scan incomplete when the Stream's decoding views
+// could not decode all of path (a budget, a corrupt compressed run).
+func (sc *scanner) viewsDone(st *pattern.Stream, path string) {
+	if err := st.Err(); err != nil {
+		sc.incomplete(path, strings.TrimPrefix(err.Error(), pattern.ErrIncomplete.Error()+": "))
+	}
+}
+
 // tar scans the entries of a tar stream; prefix names the archive
 // ("outer.tar!") or is empty for a layer. top is true for a layer, whose
 // read errors are returned; a nested tar that fails just ends (its caller
@@ -221,29 +228,21 @@ func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
 			if top || sc.srcErr != nil {
 				return fmt.Errorf("reading tar: %w", cmp.Or(sc.srcErr, err))
 			}
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				// A tar cut short: its checksummed header made it
+				// recognised.
+				sc.undecodable(strings.TrimSuffix(prefix, "!"), "tar", err, 0, true)
+			}
 			return nil
 		}
 		p := prefix + sc.set.RedactString(hdr.Name)
-		sc.name(prefix, p, hdr.Name, "name", true)
-		if hdr.Linkname != "" {
-			sc.name(prefix, p, hdr.Linkname, "linkname", true)
-		}
-		sc.name(prefix, p, hdr.Uname, "uname", false)
-		sc.name(prefix, p, hdr.Gname, "gname", false)
-		keys := make([]string, 0, len(hdr.PAXRecords))
-		for k := range hdr.PAXRecords {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			switch k {
-			case "path", "linkpath", "uname", "gname":
-				continue // the fields above
+		HeaderTexts(hdr, func(h HeaderText) {
+			field := h.Field
+			if h.Key != "" {
+				field = "pax " + sc.set.RedactString(h.Key)
 			}
-			field := "pax " + sc.set.RedactString(k)
-			sc.name(prefix, p, k, field, false)
-			sc.name(prefix, p, hdr.PAXRecords[k], field, false)
-		}
+			sc.name(prefix, p, h.Text, field, h.InName)
+		})
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont, '\x00':
 		default:
@@ -264,6 +263,9 @@ func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
 		if err := sc.content(p, body, d); err != nil {
 			if top || sc.srcErr != nil {
 				return fmt.Errorf("reading %s: %w", p, cmp.Or(sc.srcErr, err))
+			}
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				sc.undecodable(p, "tar", err, 0, true) // a member cut short
 			}
 			return nil
 		}

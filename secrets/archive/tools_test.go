@@ -233,6 +233,12 @@ func streamCases() []toolCase {
 			z := tool(t, dir, cfg(t, dir), "gzip", "-c")
 			return z[:len(z)*2/3]
 		}, "", true},
+		{"cut-trailer.gz", func(t *testing.T, dir string) []byte {
+			// The trailer and the last deflate bytes cut, from a file
+			// too small to have given 1 KiB before the cut.
+			z := tool(t, dir, []byte("token = "+canary+"\n"), "gzip", "-c")
+			return z[:len(z)-12]
+		}, "", true},
 		{"offset-gzip", func(t *testing.T, dir string) []byte {
 			return append([]byte("a header of some format, then a gzip stream:\n"), tool(t, dir, cfg(t, dir), "gzip", "-c")...)
 		}, "offset-gzip", false},
@@ -263,6 +269,12 @@ func streamCases() []toolCase {
 			stub := "#!/bin/sh\ntail -c +97 \"$0\" | tar xf - -C /opt\nexit 0\n"
 			return append([]byte(stub), tool(t, dir, nil, "tar", "-cf", "-", "-C", "root", ".")...)
 		}, "shar.sh!./etc/app/config", false},
+		{"truncated.tar", func(t *testing.T, dir string) []byte {
+			payload(t, filepath.Join(dir, "root"))
+			tool(t, dir, nil, "truncate", "-s", "100K", "root/filler")
+			b := tool(t, dir, nil, "tar", "-cf", "-", "-C", "root", ".")
+			return b[:len(b)/2]
+		}, "", true},
 		{"sparse.tar", func(t *testing.T, dir string) []byte {
 			// 1 GiB of holes around the config: the budget (lowered
 			// below) counts them.

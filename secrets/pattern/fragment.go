@@ -64,6 +64,13 @@ func fragments(v []byte) []fragment {
 		// DER may end in a byte that trimming took for a blank.
 		d.key(t)
 	}
+	// A large text that yielded atoms is a file: its atoms stand for it
+	// (see atoms.go).
+	if printable(t) && len(t) > maxWholeText && slices.ContainsFunc(d.out, func(f fragment) bool {
+		return f.kind != FragValue && f.kind != FragLine
+	}) {
+		d.out = slices.DeleteFunc(d.out, func(f fragment) bool { return f.kind == FragValue })
+	}
 	slices.SortStableFunc(d.out, func(a, b fragment) int {
 		return slices.Index(fragKinds, a.kind) - slices.Index(fragKinds, b.kind)
 	})
@@ -82,6 +89,9 @@ func (d *deriver) add(kind string, b []byte) bool {
 		return false
 	}
 	if kind != FragValue && (placeholder.Match(b) || !informative(b) || armour.Match(b)) {
+		return false
+	}
+	if (kind == FragKeyValue || kind == FragAuthToken || kind == FragUserinfo) && printable(b) && publicValue(string(b)) {
 		return false
 	}
 	d.out = append(d.out, fragment{kind: kind, b: bytes.Clone(b)})
@@ -132,7 +142,7 @@ func (d *deriver) text(t string, nest int) {
 			structured = true
 		case strings.Contains(l, "-----BEGIN ") && strings.HasSuffix(l, "-----"):
 			// Also KEY=-----BEGIN ...: the armour may follow a key.
-			pem = &pemBlock{secret: isKeyLabel(l)}
+			pem = &pemBlock{secret: isKeyLabel(l), pgp: strings.Contains(l, "PGP PRIVATE KEY")}
 			structured = true
 		case l == "" || isComment(l) || isSection(l):
 			structured = structured || l != ""
@@ -161,6 +171,9 @@ func (d *deriver) text(t string, nest int) {
 // line finds the credentials in one line. kv reports whether the line is
 // structured (key/value, .netrc), frags whether it held a credential.
 func (d *deriver) line(l string, nest int) (kv, frags bool) {
+	if k, v, ok := parseKV(l); ok && publicDSN(k, v) {
+		return true, false
+	}
 	if f := strings.Fields(l); len(f) > 0 && netrcWords[f[0]] {
 		kv = true
 		for i := 0; i+1 < len(f); i++ {
@@ -171,6 +184,15 @@ func (d *deriver) line(l string, nest int) (kv, frags bool) {
 	}
 	frags = d.userinfo(l) || frags
 	frags = d.authHeader(l) || frags
+	if _, _, isKV := parseKV(l); !isKV && !kv && d.colonRecord(l) {
+		kv, frags = true, true
+	}
+	if f := strings.Split(l, "\t"); len(f) == 7 && (f[1] == "TRUE" || f[1] == "FALSE") {
+		// A Netscape cookie jar line (curl, wget, Python): domain, flag,
+		// path, secure, expiry, name, value. Only the value is secret.
+		kv = true
+		frags = d.addString(FragKeyValue, f[6]) || frags
+	}
 	if strings.IndexByte(l, '<') >= 0 {
 		x := d.xml(l, nest)
 		kv, frags = kv || x.kv, frags || x.frags
@@ -238,7 +260,7 @@ func (d *deriver) json(key string, v any, nest int) {
 			d.json(key, e, nest)
 		}
 	case string:
-		if key != "" && credentialKey(key) {
+		if key != "" && credentialKey(key) && !publicDSN(key, t) {
 			d.keyValue(key, strings.TrimSpace(t), nest)
 		}
 		d.userinfo(t)
@@ -294,6 +316,7 @@ func (d *deriver) authHeader(l string) bool {
 // pemBlock collects the body of one PEM block.
 type pemBlock struct {
 	secret bool
+	pgp    bool
 	body   []string
 }
 
@@ -315,6 +338,25 @@ func (d *deriver) pem(p *pemBlock) {
 	joined := strings.Join(p.body, "")
 	d.addString(FragPEM, joined)
 	der, err := base64.StdEncoding.DecodeString(joined)
+	if err == nil && p.pgp {
+		// An OpenPGP secret key carries its public key, user ids and
+		// signatures, which every keyring holding the public key has:
+		// only the secret parts are atoms. The views decode the armour
+		// and a dearmored copy holds them raw. The body lines are
+		// redacted from logs only.
+		found := false
+		for _, sp := range pgpSecrets(der) {
+			found = d.add(FragKey, sp) || found
+		}
+		if found {
+			from := len(d.out)
+			for _, l := range p.body {
+				d.addString(FragPEM, l)
+			}
+			d.redactOnly(from)
+			return
+		}
+	}
 	if err == nil {
 		d.add(FragDER, der)
 		if d.key(der) {

@@ -40,12 +40,20 @@ func (s *Set) Find(p []byte) []Match {
 	var out []Match
 	// The same view as a Stream's: wrapped blocks without line breaks.
 	var u unwrap
-	s.m.find(u.filter(p, 0), func(pat int32, off int) {
+	v := u.filter(p, 0)
+	s.m.find(v, func(pat int32, off int) {
 		out = s.m.appendMatches(out, pat, int64(off))
 	})
 	for i := range out {
 		out[i].Offset, out[i].Length = u.toStream(out[i].Offset, out[i].Length)
 	}
+	fast := make([]fastHit, len(out))
+	for i, mt := range out {
+		fast[i] = fastHit{mt.SecretID, mt.Offset, mt.Offset + int64(mt.Length)}
+	}
+	_ = viewOnce(s.m, p, func(pat int32, off, n int, enc string) {
+		out = s.m.appendViewMatches(out, pat, int64(off), n, enc, fast)
+	})
 	sortMatches(out)
 	return out
 }
@@ -91,6 +99,9 @@ func (m *matcher) spans(p []byte, u *unwrap, iv []interval) []interval {
 	m.find(v, func(pat int32, off int) {
 		lo, l := u.toStream(int64(off), len(m.pats[pat].b))
 		iv = append(iv, interval{int(lo), int(lo) + l})
+	})
+	_ = viewOnce(m, p, func(_ int32, off, n int, _ string) {
+		iv = append(iv, interval{off, off + n})
 	})
 	return iv
 }

@@ -46,6 +46,9 @@ func TestFind(t *testing.T) {
 	}
 	data = append(append(data[:len(data)/2:len(data)/2], plant...), data[len(data)/2:]...)
 	got, want := set.Find(data), naiveFind(set, data)
+	// The views find more (a planted base64 of a base64 form, decoded
+	// twice); the fast path finds exactly what the naive search does.
+	got = slices.DeleteFunc(got, func(m Match) bool { return IsView(m.Encoding) })
 	if !slices.Equal(got, want) {
 		t.Fatalf("Find: %d matches, naive: %d", len(got), len(want))
 	}

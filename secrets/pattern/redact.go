@@ -31,6 +31,7 @@ type Redactor struct {
 	tail0  int    // alphabet bytes just before buf[0] (the view's context)
 	out    []byte
 	iv     []interval
+	vc     *viewCtx
 	closed bool
 }
 
@@ -105,6 +106,14 @@ func (r *Redactor) emit(flush bool) error {
 	r.m.find(v, func(pat int32, off int) {
 		lo, l := u.toStream(int64(off), len(r.m.pats[pat].b))
 		iv = append(iv, interval{lo: int(lo), hi: int(lo) + l})
+	})
+	// Escaped and encoded forms, as far as the held bytes show them (a
+	// log line is held whole until its end).
+	if r.vc == nil {
+		r.vc = &viewCtx{m: r.m, reach: viewReach(r.m)}
+	}
+	_ = r.vc.once(buf, func(_ int32, off, n int, _ string) {
+		iv = append(iv, interval{lo: off, hi: off + n})
 	})
 	cont := r.supp > r.base
 	if cont {

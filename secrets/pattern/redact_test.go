@@ -29,7 +29,9 @@ func TestRedactor(t *testing.T) {
 			"GET https://alice:****@pypi.corp.example/simple/x\n"},
 		{"token twice, adjacent", "t=" + npmToken + npmToken + ".", "t=********."},
 		{"pem key line by line", "cat key:\n" + lines[1] + "\n" + lines[2] + "\nok\n", "cat key:\n****\n****\nok\n"},
-		{"whole key", "x " + rk + "y", "x ****\ny"},
+		// The armour lines are public (every PEM key has them); the body
+		// is the key.
+		{"whole key", "x " + rk + "y", "x -----BEGIN PRIVATE KEY-----\n****\n-----END PRIVATE KEY-----\ny"},
 		{"nothing", "plain log line\n", "plain log line\n"},
 		{"base64 password", "auth: " + strings.TrimSuffix(dockerConfig()[strings.Index(dockerConfig(), `"auth":"`)+8:], `"}},"credsStore":""}`) + "\n",
 			"auth: ****\n"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 )
 
 // Stream is an io.Writer that reports every pattern occurrence in the bytes
@@ -27,6 +28,10 @@ type Stream struct {
 	bb   []byte
 	ms   []Match
 	uw   unwrap // the view without the line breaks of wrapped blocks
+	vw   *viewer
+	// fast holds the recent fast-path matches (view positions): a view
+	// match of the same secret that overlaps one is the same finding.
+	fast []fastHit
 }
 
 // pending is a candidate verified up to the end of the data so far:
@@ -44,6 +49,7 @@ func (s *Set) NewStream(fn func(Match)) *Stream {
 	st := &Stream{fn: fn}
 	if s != nil && s.m != nil && len(s.m.pats) > 0 {
 		st.m = s.m
+		st.vw = newViewer(s.m)
 	}
 	return st
 }
@@ -51,8 +57,21 @@ func (s *Set) NewStream(fn func(Match)) *Stream {
 // Reset forgets all data written, so the Stream can scan another input.
 func (s *Stream) Reset() {
 	s.pos, s.next = 0, 0
-	s.hist, s.pend = s.hist[:0], s.pend[:0]
+	s.hist, s.pend, s.fast = s.hist[:0], s.pend[:0], s.fast[:0]
 	s.uw.reset()
+	if s.vw != nil {
+		s.vw.reset()
+	}
+}
+
+// Err reports why the views could not decode everything written so far
+// (wrapping ErrIncomplete, naming no value), or nil. A caller that gets
+// one must treat the data as not scanned.
+func (s *Stream) Err() error {
+	if s.vw == nil {
+		return nil
+	}
+	return s.vw.c.err
 }
 
 // String shows the position only.
@@ -73,8 +92,22 @@ func (s *Stream) Write(p []byte) (int, error) {
 	// s.pos and the matches' offsets are the view's; offsets are mapped
 	// back to the data's before they are reported.
 	s.write(s.uw.filter(p, s.pos))
-	for _, mt := range s.ms {
+	for i := range s.ms {
+		mt := &s.ms[i]
 		mt.Offset, mt.Length = s.uw.toStream(mt.Offset, mt.Length)
+		s.fast = append(s.fast, fastHit{mt.SecretID, mt.Offset, mt.Offset + int64(mt.Length)})
+	}
+	// The views read the data as written: their runs take line breaks in
+	// themselves, and a dump's lines must stay lines.
+	if s.vw != nil {
+		s.vw.write(p, func(pat int32, off int64, n int, enc string) {
+			s.ms = s.m.appendViewMatches(s.ms, pat, off, n, enc, s.fast)
+		})
+		s.fast = slices.DeleteFunc(s.fast, func(f fastHit) bool { return f.hi < s.vw.base })
+	} else {
+		s.fast = s.fast[:0]
+	}
+	for _, mt := range s.ms {
 		s.fn(mt)
 	}
 	s.ms = s.ms[:0]

@@ -37,13 +37,25 @@ func exportOCI(ctx context.Context, t Target, src types.ImageReference, name str
 }
 
 // exportDocker writes a docker-archive beside its destination and renames
-// it into place, so a failed export never leaves a truncated tarball.
+// it into place, so a failed export never leaves a truncated tarball. The
+// name beside it is fresh (O_EXCL), not one another user could plant a
+// symlink at between a remove and containers/image's open, which follows
+// one; containers/image takes an empty regular file.
 func exportDocker(ctx context.Context, t Target, src types.ImageReference, name string, o Output) error {
 	file := o.Dest
-	tmp := file + ".hush-partial"
-	_ = os.Remove(tmp)
+	f, err := os.CreateTemp(filepath.Dir(file), ".hush-partial-")
+	if err != nil {
+		return fmt.Errorf("output docker %s: %w", file, err)
+	}
+	tmp := f.Name()
+	f.Close()
+	defer os.Remove(tmp)
+	if t.Record != nil {
+		if err := t.Record(tmp); err != nil {
+			return fmt.Errorf("output docker %s: %w", file, err)
+		}
+	}
 	var dest types.ImageReference
-	var err error
 	if nt, qerr := storestate.Qualify(name); qerr == nil && len(t.Tags) > 0 {
 		dest, err = archive.NewReference(tmp, nt)
 	} else {
@@ -56,7 +68,12 @@ func exportDocker(ctx context.Context, t Target, src types.ImageReference, name 
 		os.Remove(tmp)
 		return fmt.Errorf("writing docker archive %s: %w", file, err)
 	}
-	if err := os.Rename(tmp, file); err != nil {
+	// CreateTemp made it 0600; a docker archive is as readable as before.
+	err = os.Chmod(tmp, 0o644)
+	if err == nil {
+		err = os.Rename(tmp, file)
+	}
+	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("writing docker archive %s: %w", file, err)
 	}

@@ -1,0 +1,111 @@
+package pattern
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkViews is a Stream's throughput, views on and off, on one kind
+// of data each: what each view costs. binary and text hold no encoding;
+// base64 is wrapped random blocks (decoded and scanned again); json is
+// escaped JSON text (every region decoded by the backslash dialect).
+func BenchmarkViews(b *testing.B) {
+	set := NewSet(benchSecrets(b)...)
+	for _, d := range viewsData(b) {
+		for _, views := range []bool{false, true} {
+			name := d.name + "/views=off"
+			if views {
+				name = d.name + "/views=on"
+			}
+			b.Run(name, func(b *testing.B) {
+				st := set.NewStream(func(Match) {})
+				if !views {
+					st.vw = nil
+				}
+				b.SetBytes(int64(len(d.data)))
+				for range b.N {
+					st.Reset()
+					for p := d.data; len(p) > 0; {
+						k := min(len(p), 64<<10)
+						_, _ = st.Write(p[:k])
+						p = p[k:]
+					}
+				}
+			})
+		}
+	}
+}
+
+// viewsData is one input per kind of data, and sqlite's C source (escapes
+// everywhere) from the vendored modules.
+func viewsData(tb testing.TB) []struct {
+	name string
+	data []byte
+} {
+	mixed := mixedData(8<<20, 42, nil)
+	var bin, text []byte
+	for len(bin) < 4<<20 {
+		bin = append(bin, mixed[len(bin)%len(mixed)]|0x80)
+	}
+	for len(text) < 4<<20 {
+		text = append(text, "the build layer install package error warning config requirements\n"...)
+	}
+	b64 := []byte(base64.StdEncoding.EncodeToString(mixed[:3<<20]))
+	var js strings.Builder
+	for js.Len() < 4<<20 {
+		q, _ := json.Marshal(map[string]string{"msg": "step \"RUN\" in C:\\build\\path\tdone é", "url": "https://x/y?a=1&b=%20"})
+		js.Write(q)
+		js.WriteByte('\n')
+	}
+	src, err := os.ReadFile("../../vendor/github.com/mattn/go-sqlite3/sqlite3-binding.c")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return []struct {
+		name string
+		data []byte
+	}{{"binary", bin}, {"text", text}, {"base64", b64}, {"json", []byte(js.String())}, {"csource", src}, {"mixed", mixed}}
+}
+
+// TestViewsCost prints what BenchmarkViews measures in thread CPU time,
+// which holds on a loaded machine where wall time does not:
+// HUSH_VIEWS_COST=1 go test -run TestViewsCost -v (docs/audit.md).
+func TestViewsCost(t *testing.T) {
+	if os.Getenv("HUSH_VIEWS_COST") == "" {
+		t.Skip("set HUSH_VIEWS_COST=1")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(1, &ru) // RUSAGE_THREAD
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	set := NewSet(benchSecrets(t)...)
+	for _, d := range viewsData(t) {
+		for _, views := range []bool{false, true} {
+			st := set.NewStream(func(Match) {})
+			if !views {
+				st.vw = nil
+			}
+			var used time.Duration
+			for range 5 {
+				st.Reset()
+				c0 := cpu()
+				for p := d.data; len(p) > 0; {
+					k := min(len(p), 64<<10)
+					_, _ = st.Write(p[:k])
+					p = p[k:]
+				}
+				used += cpu() - c0
+			}
+			t.Logf("%-8s views=%-5v %6.0f MB/s", d.name, views, 5*float64(len(d.data))/used.Seconds()/1e6)
+		}
+	}
+}
