@@ -40,9 +40,10 @@ var depRules = []struct {
 	{module + "/builder/internal/...", []string{module + "/builder"}},
 	{module + "/builder/internal/rundir", []string{module + "/builder/...", module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
 	{module + "/builder/internal/storestate", []string{module + "/builder/...", module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
-	// cmode and recovery may read layers (audit/layertar, the one layer
-	// reader), never audit's engine.
-	{module + "/builder/internal/cmode", []string{module + "/audit", module + "/audit/heuristic", module + "/internal/...",
+	// cmode (and recovery, which sweeps it) may use the two leaves made for
+	// it: audit/layertar, the one layer reader, and internal/stepcaps.
+	{module + "/builder/internal/cmode", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
+		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
 	// guard and stagecache reach audit's engine, and through it the one
 	// store opener (internal/localstore, which asks internal/isolation
@@ -62,7 +63,8 @@ var depRules = []struct {
 	{module + "/builder/internal/leftover", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/publish", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
-	{module + "/builder/internal/recovery", []string{module + "/internal/...", module + "/audit", module + "/audit/heuristic",
+	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
+		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
 	{module + "/builder/internal/stagecache", []string{module + "/internal/dfcheck/...", module + "/internal/stepshm/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/recovery/..."}},
@@ -76,6 +78,7 @@ var depRules = []struct {
 	// The one store opener, shared by the builder and audit.
 	{module + "/internal/localstore", []string{"go.podman.io/buildah/...", module + "/builder/...", module + "/audit/...",
 		module + "/secrets/...", module + "/cmd/...", module + "/doctor/..."}},
+	{module + "/internal/stepcaps", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
 	// What the build log says about the registry cache: errors and writers
 	// in, lines out; no build or secret.
 	{module + "/builder/internal/cachelog", []string{module + "/builder/...", "go.podman.io/buildah/...",
