@@ -112,9 +112,6 @@ func newRedactor(set *pattern.Set) func(string) string {
 		if s == "" {
 			return s
 		}
-		if set != nil {
-			s = string(set.Redact([]byte(s)))
-		}
-		return heuristic.RedactCredentials(s)
+		return heuristic.RedactCredentials(set.RedactString(s))
 	}
 }
