@@ -63,6 +63,10 @@ var depRules = []struct {
 	{module + "/builder/internal/leftover", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/publish", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
+	// The OCI form of an image knows a store and containers/image, not
+	// builds, secrets or the subsystems that decide what to keep.
+	{module + "/builder/internal/ociconv", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
 	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
 		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
