@@ -95,7 +95,10 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if id, err = p.toFormat(ctx, store, before, id); err != nil {
+	r = trace.StartRegion(ctx, "oci-image")
+	id, err = p.toFormat(ctx, store, before, id)
+	r.End()
+	if err != nil {
 		p.cache.Discard(store, "")
 		return nil, err
 	}
