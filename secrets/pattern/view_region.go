@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 )
 
@@ -77,14 +78,26 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 			}
 		}
 	}
-	for _, q := range []string{`""`, `''`, `'"'"'`} {
+	// Doubled quotes ("", '', not overlapping) and '"'"', one pass per
+	// quote byte.
+	for _, qc := range []byte{'"', '\''} {
+		next := from // where the next doubled quote may start
 		for i := from; ; {
-			k := bytes.Index(b[i:], []byte(q))
+			k := bytes.IndexByte(b[i:], qc)
 			if k < 0 {
 				break
 			}
-			trig = append(trig, i+k)
-			i += k + 2
+			t := i + k
+			i = t + 1
+			switch {
+			case t+1 < len(b) && b[t+1] == qc:
+				if t >= next {
+					trig = append(trig, t)
+					next = t + 2
+				}
+			case qc == '\'' && t+5 <= len(b) && string(b[t:t+5]) == `'"'"'`:
+				trig = append(trig, t)
+			}
 		}
 	}
 	if c.cut && len(b) > 0 && (b[len(b)-1] == '"' || b[len(b)-1] == '\'') {
@@ -96,6 +109,7 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 	}
 	slices.Sort(trig)
 	// Regions, in order; each decoded by the dialects it holds.
+	nm := 0 // near's first mark not wholly before the trigger
 	for i := 0; i < len(trig); {
 		lo := textFrom(b, trig[i], c.reach)
 		hi := textTo(b, trig[i], c.reach)
@@ -113,9 +127,14 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 			d := dialectAt(b, t)
 			if after != 0 {
 				// Later dialects only, unless the parent's decoding
-				// made the escape (%5Cu00e4, \\u00e4): then any.
+				// made the escape (%5Cu00e4, \\u00e4): then any. The
+				// triggers are in order: a cursor over near finds the
+				// mark.
+				for nm < len(near) && near[nm].decEnd-1 < t {
+					nm++
+				}
 				keep := ^(after<<1 - 1)
-				if inMarks(near, t) {
+				if nm < len(near) && near[nm].dec <= t {
 					keep = -1
 				}
 				d &= keep
@@ -217,15 +236,32 @@ func (c *viewCtx) region(b []byte, lo, d, depth int, chain string, emit func(hit
 // textFrom is the start of the text around b[t], at most reach before it.
 func textFrom(b []byte, t, reach int) int {
 	lim := max(0, t-reach)
+	for t-8 >= lim && allText(binary.LittleEndian.Uint64(b[t-8:])) {
+		t -= 8
+	}
 	for t > lim && isText(b[t-1]) {
 		t--
 	}
 	return t
 }
 
+// allText reports whether the eight bytes of w are no control bytes, the
+// common case, without a branch per byte: none below 0x20 and none 0x7f
+// (a tab or line break makes it false; the caller then goes byte by
+// byte).
+func allText(w uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	below := (w - 0x20*lo) &^ w & hi
+	del := w ^ 0x7f*lo
+	return below|((del-lo)&^del&hi) == 0
+}
+
 // textTo is the end of the text around b[t], at most reach after it.
 func textTo(b []byte, t, reach int) int {
 	lim := min(len(b), t+reach)
+	for t+8 <= lim && allText(binary.LittleEndian.Uint64(b[t:])) {
+		t += 8
+	}
 	for t < lim && isText(b[t]) {
 		t++
 	}
@@ -248,13 +284,14 @@ func (c *viewCtx) sepHex(b []byte, from, depth int, chain string, near []mark, e
 		i += k + 8
 		trig = append(trig, i)
 	}
-	for i := from; ; {
-		k := bytes.Index(b[i:], []byte("0x"))
+	for i := from + 1; i <= len(b); {
+		// "0x" by its 'x', rarer than '0' in hex and digits.
+		k := bytes.IndexByte(b[i:], 'x')
 		if k < 0 {
 			break
 		}
-		i += k + 2
-		if i < len(b) && hexval[b[i]] != 0xff && (i == 2 || !isWordByte(b[i-3])) {
+		i += k + 1
+		if b[i-2] == '0' && i < len(b) && hexval[b[i]] != 0xff && (i == 2 || !isWordByte(b[i-3])) {
 			trig = append(trig, i-2)
 		}
 	}
@@ -280,15 +317,22 @@ func (c *viewCtx) sepHex(b []byte, from, depth int, chain string, near []mark, e
 			trig = append(trig, lineStart(b, t))
 		}
 	}
-	for i := from; ; {
-		k := bytes.Index(b[i:], []byte("0  "))
-		if k < 0 {
+	// hexdump -C's offset column (7 or 8 hex digits ending in 0, then
+	// two spaces) starts a line: looked for line by line, not at every
+	// '0'.
+	for ls := lineStart(b, from); ls < len(b); {
+		k := ls
+		for k < len(b) && k-ls < 9 && hexval[b[k]] != 0xff {
+			k++
+		}
+		if d := k - ls; (d == 7 || d == 8) && k-1 >= from && b[k-1] == '0' && k+1 < len(b) && b[k] == ' ' && b[k+1] == ' ' {
+			trig = append(trig, ls)
+		}
+		n := bytes.IndexByte(b[k:], '\n')
+		if n < 0 {
 			break
 		}
-		i += k + 3
-		if dumpOffset(b, i-2) {
-			trig = append(trig, lineStart(b, i-2))
-		}
+		ls = k + n + 1
 	}
 	sc.trig = trig
 	if len(trig) == 0 {
