@@ -72,7 +72,9 @@ type viewScratch struct {
 	out   []byte
 	marks []mark
 	trig  []int
-	uw    unwrap
+	// merged holds the escapes' triggers in order.
+	merged []int
+	uw     unwrap
 }
 
 // hit is a view's match in the coordinates of the buffer being scanned.

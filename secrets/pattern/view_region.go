@@ -62,7 +62,10 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 	// An escape that straddles the previous window's end is looked for
 	// again; one cut by this window's end is the next window's.
 	from = max(0, from-escLookback)
-	for _, e := range []byte{'\\', '%', '&'} {
+	// Each search yields its triggers in order: the lists are merged,
+	// not sorted (dense escapes make thousands per window).
+	var ends [5]int
+	for n, e := range []byte{'\\', '%', '&'} {
 		for i := from; ; {
 			k := bytes.IndexByte(b[i:], e)
 			if k < 0 {
@@ -77,10 +80,11 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 				keep(textFrom(b, t, c.reach))
 			}
 		}
+		ends[n] = len(trig)
 	}
 	// Doubled quotes ("", '', not overlapping) and '"'"', one pass per
 	// quote byte.
-	for _, qc := range []byte{'"', '\''} {
+	for n, qc := range []byte{'"', '\''} {
 		next := from // where the next doubled quote may start
 		for i := from; ; {
 			k := bytes.IndexByte(b[i:], qc)
@@ -99,15 +103,17 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 				trig = append(trig, t)
 			}
 		}
+		ends[3+n] = len(trig)
 	}
 	if c.cut && len(b) > 0 && (b[len(b)-1] == '"' || b[len(b)-1] == '\'') {
 		keep(textFrom(b, len(b)-1, c.reach))
 	}
-	sc.trig = trig
 	if len(trig) == 0 {
+		sc.trig = trig
 		return
 	}
-	slices.Sort(trig)
+	sc.merged = mergeRuns(sc.merged[:0], trig, ends[:])
+	sc.trig, trig = trig, sc.merged
 	// Regions, in order; each decoded by the dialects it holds.
 	nm := 0 // near's first mark not wholly before the trigger
 	for i := 0; i < len(trig); {
@@ -160,6 +166,28 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 				return
 			}
 		}
+	}
+}
+
+// mergeRuns appends to out the ascending runs of v that end at ends,
+// merged in order.
+func mergeRuns(out, v []int, ends []int) []int {
+	var at [8]int
+	for k := 1; k < len(ends); k++ {
+		at[k] = ends[k-1]
+	}
+	for {
+		best := -1
+		for k := range ends {
+			if at[k] < ends[k] && (best < 0 || v[at[k]] < v[at[best]]) {
+				best = k
+			}
+		}
+		if best < 0 {
+			return out
+		}
+		out = append(out, v[at[best]])
+		at[best]++
 	}
 }
 
