@@ -64,7 +64,7 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 	from = max(0, from-escLookback)
 	// Each search yields its triggers in order: the lists are merged,
 	// not sorted (dense escapes make thousands per window).
-	var ends [5]int
+	var ends [6]int
 	for n, e := range []byte{'\\', '%', '&'} {
 		for i := from; ; {
 			k := bytes.IndexByte(b[i:], e)
@@ -82,26 +82,16 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 		}
 		ends[n] = len(trig)
 	}
-	// Doubled quotes ("", '', not overlapping) and '"'"', one pass per
-	// quote byte.
-	for n, qc := range []byte{'"', '\''} {
-		next := from // where the next doubled quote may start
+	// Doubled quotes ("", '', not overlapping) and '"'"'. bytes.Index
+	// turns to a vector search for the pair where quotes are dense (JSON).
+	for n, q := range []string{`""`, `''`, `'"'"'`} {
 		for i := from; ; {
-			k := bytes.IndexByte(b[i:], qc)
+			k := bytes.Index(b[i:], []byte(q))
 			if k < 0 {
 				break
 			}
-			t := i + k
-			i = t + 1
-			switch {
-			case t+1 < len(b) && b[t+1] == qc:
-				if t >= next {
-					trig = append(trig, t)
-					next = t + 2
-				}
-			case qc == '\'' && t+5 <= len(b) && string(b[t:t+5]) == `'"'"'`:
-				trig = append(trig, t)
-			}
+			trig = append(trig, i+k)
+			i += k + 2
 		}
 		ends[3+n] = len(trig)
 	}
