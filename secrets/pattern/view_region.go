@@ -263,15 +263,18 @@ func textFrom(b []byte, t, reach int) int {
 	return t
 }
 
-// allText reports whether the eight bytes of w are no control bytes, the
-// common case, without a branch per byte: none below 0x20 and none 0x7f
-// (a tab or line break makes it false; the caller then goes byte by
-// byte).
+// allText reports whether the eight bytes of w are all text (isText),
+// without a branch per byte: per-byte masks of the bytes >= 0x20, of tab,
+// LF and CR, and of DEL, exact because no byte's sum carries into the
+// next.
 func allText(w uint64) bool {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	below := (w - 0x20*lo) &^ w & hi
-	del := w ^ 0x7f*lo
-	return below|((del-lo)&^del&hi) == 0
+	const lo, hi, low7 = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+	eq := func(c uint64) uint64 {
+		z := w ^ c*lo
+		return ^((z&low7 + low7) | z) & hi
+	}
+	ge := ((w&low7 + 0x60*lo) | w) & hi
+	return ^ge&hi&^(eq('\t')|eq('\n')|eq('\r')) == 0 && eq(0x7f) == 0
 }
 
 // textTo is the end of the text around b[t], at most reach after it.
