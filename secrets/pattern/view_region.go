@@ -338,22 +338,17 @@ func (c *viewCtx) sepHex(b []byte, from, depth int, chain string, near []mark, e
 			trig = append(trig, lineStart(b, t))
 		}
 	}
-	// hexdump -C's offset column (7 or 8 hex digits ending in 0, then
-	// two spaces) starts a line: looked for line by line, not at every
-	// '0'.
-	for ls := lineStart(b, from); ls < len(b); {
-		k := ls
-		for k < len(b) && k-ls < 9 && hexval[b[k]] != 0xff {
-			k++
-		}
-		if d := k - ls; (d == 7 || d == 8) && k-1 >= from && b[k-1] == '0' && k+1 < len(b) && b[k] == ' ' && b[k+1] == ' ' {
-			trig = append(trig, ls)
-		}
-		n := bytes.IndexByte(b[k:], '\n')
-		if n < 0 {
+	for i := from; ; {
+		// hexdump -C's offset column; bytes.Index turns to a vector
+		// search where '0' is frequent (hex).
+		k := bytes.Index(b[i:], []byte("0  "))
+		if k < 0 {
 			break
 		}
-		ls = k + n + 1
+		i += k + 3
+		if dumpOffset(b, i-2) {
+			trig = append(trig, lineStart(b, i-2))
+		}
 	}
 	sc.trig = trig
 	if len(trig) == 0 {
