@@ -20,7 +20,7 @@ const module = "github.com/hushbuild/hush"
 // builder's subsystems (builder/internal) never reach back up to builder,
 // and the leaves they share (rundir, storestate) reach nothing of hush;
 // isolation is shared by builder, doctor and the CLI and imports none of
-// them; only cmd imports cobra.
+// them; localstore opens the store for builder and audit alike; only cmd imports cobra.
 var depRules = []struct {
 	pkg    string
 	banned []string
@@ -31,27 +31,42 @@ var depRules = []struct {
 		module + "/builder/...", module + "/audit/...", module + "/cmd/...", module + "/doctor/...", module + "/internal/...", "github.com/spf13/cobra/..."}},
 	{module + "/audit/...", []string{"go.podman.io/buildah/...",
 		module + "/builder/...", module + "/cmd/...", "github.com/spf13/cobra/..."}},
+	// The layer reader knows storage and tars, not scans: audit walks
+	// what it returns.
+	{module + "/audit/layertar", []string{module + "/audit", module + "/audit/heuristic",
+		module + "/internal/...", "go.podman.io/image/..."}},
 	{module + "/audit/heuristic", []string{module + "/secrets/pattern/...", module + "/secrets/archive/...", "go.podman.io/image/...", "go.podman.io/storage/..."}},
 	{module + "/builder/...", []string{module + "/cmd/...", module + "/doctor/..."}},
 	{module + "/builder/internal/...", []string{module + "/builder"}},
 	{module + "/builder/internal/rundir", []string{module + "/builder/...", module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
 	{module + "/builder/internal/storestate", []string{module + "/builder/...", module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
-	// cmode and recovery may read layers (audit/layertar, the one layer
-	// reader), never audit's engine.
-	{module + "/builder/internal/cmode", []string{module + "/audit", module + "/audit/heuristic", module + "/internal/...",
+	// cmode (and recovery, which sweeps it) may use the two leaves made for
+	// it: audit/layertar, the one layer reader, and internal/stepcaps.
+	{module + "/builder/internal/cmode", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
+		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
-	{module + "/builder/internal/guard", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
+	// guard and stagecache reach audit's engine, and through it the one
+	// store opener (internal/localstore, which asks internal/isolation
+	// whether overlay can stack): no other shared internal package.
+	{module + "/builder/internal/guard", []string{module + "/internal/dfcheck/...", module + "/internal/stepshm/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
 	// The unpacker knows archives and paths, not builds: builders hand it a
 	// reader and a destination.
 	{module + "/builder/internal/unpack", []string{"go.podman.io/buildah/...", "go.podman.io/image/...",
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
+	// The log sink knows secrets and patterns, not builds; the docker
+	// flags translation knows buildah's options, not secrets.
+	{module + "/builder/internal/logsink", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/archive/...", module + "/internal/..."}},
+	{module + "/builder/internal/dockerflags", []string{module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
+	{module + "/builder/internal/ctrdir", []string{"go.podman.io/buildah/...", "go.podman.io/image/...", module + "/builder/...", module + "/audit/...",
+		module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/leftover", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/internal/..."}},
 	{module + "/builder/internal/publish", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
-	{module + "/builder/internal/recovery", []string{module + "/internal/...", module + "/audit", module + "/audit/heuristic",
+	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
+		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
-	{module + "/builder/internal/stagecache", []string{module + "/internal/...", module + "/builder/internal/cmode/...",
+	{module + "/builder/internal/stagecache", []string{module + "/internal/dfcheck/...", module + "/internal/stepshm/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/recovery/..."}},
 	// Runs in buildah's chroot helper before buildah's code: nothing that
 	// opens storage or builds. The Dockerfile parser pulls in storage's
@@ -60,6 +75,14 @@ var depRules = []struct {
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
 	{module + "/internal/stepshm", []string{"go.podman.io/buildah/...", "go.podman.io/storage/...", "go.podman.io/image/...",
 		module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
+	// The one store opener, shared by the builder and audit.
+	{module + "/internal/localstore", []string{"go.podman.io/buildah/...", module + "/builder/...", module + "/audit/...",
+		module + "/secrets/...", module + "/cmd/...", module + "/doctor/..."}},
+	{module + "/internal/stepcaps", []string{"go.podman.io/...", module + "/builder/...", module + "/audit/...", module + "/secrets/...", module + "/cmd/..."}},
+	// What the build log says about the registry cache: errors and writers
+	// in, lines out; no build or secret.
+	{module + "/builder/internal/cachelog", []string{module + "/builder/...", "go.podman.io/buildah/...",
+		module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
 }

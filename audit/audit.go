@@ -1,13 +1,9 @@
 package audit
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
-	"slices"
-	"sync"
 
 	"github.com/hushbuild/hush/audit/heuristic"
 	"github.com/hushbuild/hush/secrets/pattern"
@@ -60,69 +56,32 @@ func Audit(ctx context.Context, o Options) (*Report, error) {
 		ir.Transport, ir.Digest, ir.ConfigDigest, ir.Layers = img.transport, img.digest, img.configDigest, len(img.layers)
 	}
 
-	// Every distinct layer once, largest first (the slowest start
-	// first), at most workers at a time.
-	type job struct {
-		h    layerHandle
-		scan *LayerScan
-		err  error
-	}
-	jobs := map[string]*job{}
-	var order []*job
-	for _, img := range images {
-		if img == nil {
-			continue
-		}
-		for _, h := range img.layers {
-			if _, ok := jobs[h.ref.Digest]; !ok {
-				j := &job{h: h}
-				jobs[h.ref.Digest] = j
-				order = append(order, j)
-			}
-		}
-	}
-	slices.SortStableFunc(order, func(a, b *job) int { return cmp.Compare(b.h.size, a.h.size) })
-	var total int64
-	for _, j := range order {
-		total += max(j.h.size, 0)
-	}
-	prog := newProgress(o.Progress, len(order), total)
-	sem := make(chan struct{}, workers)
-	var wg sync.WaitGroup
-	for _, j := range order {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			j.scan, j.err = sc.readLayer(ctx, j.h, prog)
-			prog.layerDone()
-		}()
-	}
-	wg.Wait()
-	prog.finish()
-
+	// The images that opened, each layer read once (ScanImages).
+	var in []ImageLayers
+	var at []int // in[k] is image at[k]
+	var prog *progress
 	for i, img := range images {
 		if img == nil {
 			continue
 		}
-		ir := &rep.Images[i]
-		scans := make([]*LayerScan, len(img.layers))
-		refs := make([]LayerRef, len(img.layers))
-		for k, h := range img.layers {
-			j := jobs[h.ref.Digest]
-			refs[k] = h.ref
-			if j.err != nil {
-				fail(i, fmt.Errorf("layer %d (%s): %w", k, shortDigest(h.ref.Digest), j.err))
-				continue
-			}
-			scans[k] = j.scan
-			ir.Bytes += max(h.size, 0)
+		il := ImageLayers{Config: img.config, Manifest: img.manifest}
+		for _, h := range img.layers {
+			il.Layers = append(il.Layers, LayerJob{Ref: h.ref, Size: h.size, Read: func(ctx context.Context) (*LayerScan, error) {
+				defer prog.layerDone()
+				return sc.readLayer(ctx, h, prog)
+			}})
 		}
-		ir.Findings = sc.image(img.config, img.manifest, scans, refs)
-		if ir.Findings == nil {
-			ir.Findings = []Finding{}
+		in, at = append(in, il), append(at, i)
+	}
+	eng := &Engine{sc: sc}
+	results := eng.ScanImages(ctx, in, workers, func(layers int, total int64) { prog = newProgress(o.Progress, layers, total) })
+	prog.finish()
+	for k, res := range results {
+		ir := &rep.Images[at[k]]
+		if res.Err != nil {
+			fail(at[k], res.Err)
 		}
+		ir.Bytes, ir.Findings = res.Bytes, res.Findings
 	}
 	for i := range rep.Images {
 		if rep.Images[i].Findings == nil {
@@ -153,9 +112,6 @@ func newRedactor(set *pattern.Set) func(string) string {
 		if s == "" {
 			return s
 		}
-		if set != nil {
-			s = string(set.Redact([]byte(s)))
-		}
-		return heuristic.RedactCredentials(s)
+		return heuristic.RedactCredentials(set.RedactString(s))
 	}
 }

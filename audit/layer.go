@@ -218,40 +218,32 @@ func (s *scanner) known(p string, f archive.Finding, add func(Finding), names ma
 // scanNames matches what a non-regular entry has besides content: its
 // name, link target, owner names and PAX records (xattrs).
 func (s *scanner) scanNames(p string, hdr *tar.Header, add func(Finding), names map[string]bool) {
+	s.scanHeader(p, hdr, add, names, true)
+}
+
+// scanHeader matches an entry's header by archive's one rule
+// (HeaderTexts); its name and link target only withName (a regular file's
+// name goes through archive.Files with its content). The name matched is
+// the entry's clean path, as findings name it.
+func (s *scanner) scanHeader(p string, hdr *tar.Header, add func(Finding), names map[string]bool, withName bool) {
 	if s.set == nil {
 		return
 	}
-	check := func(text, field string) {
+	archive.HeaderTexts(hdr, func(h archive.HeaderText) {
+		if h.InName && !withName {
+			return
+		}
+		text, field := h.Text, h.Field
+		if field == "name" {
+			text = p
+		}
+		if h.Key != "" {
+			field = "pax " + s.redact(h.Key)
+		}
 		for _, m := range s.set.Find([]byte(text)) {
 			s.known(p, archive.Finding{Path: s.redact(p), InName: true, Field: field, Match: m}, add, names)
 		}
-	}
-	check(p, "name")
-	if hdr.Linkname != "" {
-		check(hdr.Linkname, "linkname")
-	}
-	s.scanHeader(p, hdr, add, names)
-}
-
-// scanHeader matches the owner names and PAX records of any entry.
-func (s *scanner) scanHeader(p string, hdr *tar.Header, add func(Finding), names map[string]bool) {
-	check := func(text, field string) {
-		for _, m := range s.set.Find([]byte(text)) {
-			s.known(p, archive.Finding{Path: s.redact(p), InName: true, Field: field, Match: m}, add, names)
-		}
-	}
-	if hdr.Uname != "" {
-		check(hdr.Uname, "uname")
-	}
-	if hdr.Gname != "" {
-		check(hdr.Gname, "gname")
-	}
-	for k, v := range hdr.PAXRecords {
-		if k == "path" || k == "linkpath" || k == "uname" || k == "gname" {
-			continue
-		}
-		check(k+"="+v, "pax "+s.redact(k))
-	}
+	})
 }
 
 // scanFile streams one regular file through everything that looks at
@@ -272,7 +264,7 @@ func (s *scanner) scanFile(p string, hdr *tar.Header, r io.Reader, buf []byte, k
 		r = io.TeeReader(r, kd)
 	}
 	if s.set != nil {
-		s.scanHeader(p, hdr, add, names)
+		s.scanHeader(p, hdr, add, names, false)
 		err := files.Scan(p, r, func(f archive.Finding) { s.known(p, f, add, names) })
 		if err != nil {
 			return err

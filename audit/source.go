@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/hushbuild/hush/audit/layertar"
+	"github.com/hushbuild/hush/internal/localstore"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/image"
 	"go.podman.io/image/v5/manifest"
@@ -73,8 +74,8 @@ func (s *sources) shutdown() {
 	}
 }
 
-// getStore opens containers-storage once, the same store podman and
-// buildah use unless overridden.
+// getStore opens containers-storage once, as a build opens it
+// (internal/localstore).
 func (s *sources) getStore() (storage.Store, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -87,22 +88,9 @@ func (s *sources) getStore() (storage.Store, error) {
 	if logrus.GetLevel() == logrus.InfoLevel {
 		logrus.SetLevel(logrus.WarnLevel)
 	}
-	opts, err := storage.DefaultStoreOptions()
+	store, err := localstore.Open(localstore.Options{Root: s.opts.StorageRoot, RunRoot: s.opts.StorageRunRoot, Driver: s.opts.StorageDriver}, io.Discard)
 	if err != nil {
-		return nil, fmt.Errorf("reading storage configuration: %w", err)
-	}
-	if s.opts.StorageRoot != "" {
-		opts.GraphRoot = s.opts.StorageRoot
-	}
-	if s.opts.StorageRunRoot != "" {
-		opts.RunRoot = s.opts.StorageRunRoot
-	}
-	if s.opts.StorageDriver != "" {
-		opts.GraphDriverName = s.opts.StorageDriver
-	}
-	store, err := storage.GetStore(opts)
-	if err != nil {
-		return nil, fmt.Errorf("opening storage at %s: %w", opts.GraphRoot, err)
+		return nil, err
 	}
 	s.store = store
 	return store, nil

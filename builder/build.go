@@ -16,8 +16,11 @@ import (
 	"strings"
 
 	"github.com/hushbuild/hush/builder/internal/cmode"
+	"github.com/hushbuild/hush/builder/internal/ctrdir"
+	"github.com/hushbuild/hush/builder/internal/logsink"
 	"github.com/hushbuild/hush/builder/internal/rundir"
 	"github.com/hushbuild/hush/builder/internal/storestate"
+	"github.com/hushbuild/hush/internal/localstore"
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/archive"
 	"github.com/hushbuild/hush/secrets/pattern"
@@ -46,12 +49,14 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	if err := p.checkInputs(); err != nil {
 		return nil, err
 	}
-	// The process-wide log (logsink.go) redacts this build's secrets
-	// while it runs; buildah's own per-build logger writes to p.stderr.
-	installLog()
-	defer procLog.register(p.all)()
+	// The process-wide log (internal/logsink) redacts this build's
+	// secrets while it runs; buildah's own per-build logger writes to
+	// p.stderr.
+	logsink.Install()
+	defer logsink.Register(p.all)()
 	r := trace.StartRegion(ctx, "open-store") // regions: docs/performance.md
-	store, err := openStoreReport(p.storage, p.stderr, p.isolation == IsolationContainer)
+	so := localstore.Options{Root: p.storage.Root, RunRoot: p.storage.RunRoot, Driver: p.storage.Driver, VFSOnly: p.isolation == IsolationContainer}
+	store, err := localstore.Open(so, p.stderr)
 	r.End()
 	if err != nil {
 		return nil, err
@@ -135,7 +140,7 @@ func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
 	p.opts.CommonBuildOpts.Secrets = p.secrets.specs
 	if p.secrets.sensitive() {
 		// The RUN steps' secret copies go to the build's tmpfs directory.
-		store = newBuildStore(store, filepath.Join(p.buildDir, "containers"))
+		store = ctrdir.Wrap(store, filepath.Join(p.buildDir, "containers"))
 	}
 	// On SIGINT/SIGTERM, end this build's running step at once; buildah
 	// then fails the build and removes its container.

@@ -18,7 +18,7 @@ import (
 // secret: nothing goes into any process's environment or command line, and
 // two builds in one process never see each other's values. buildah reads
 // the file when a RUN step mounts the secret and copies it into the step's
-// container directory, which buildStore keeps in the same tmpfs directory.
+// container directory, which internal/ctrdir keeps in the same tmpfs directory.
 type delivery struct {
 	loaded    []secrets.Secret
 	specs     []string       // for CommonBuildOptions.Secrets, once placed

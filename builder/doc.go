@@ -9,8 +9,8 @@
 // as cmd/hush does, because storage and RUN need a user namespace.
 //
 // This package holds the public API (Options, Build, Result, the errors,
-// Prune) and the build's story: prepare, secret delivery and redaction,
-// then the subsystems in turn, each a package under builder/internal that
+// Prune) and the build's story: prepare, secret delivery and redaction
+// of the build's own output, then the subsystems in turn, each a package under builder/internal that
 // never imports this one (the module's depcheck test says so):
 //
 //	stagecache  the stage and registry caches; runs buildah through a Runner
@@ -22,7 +22,12 @@
 //	storestate  the store snapshot, image-name rules, layer chains, tag names
 //	unpack      writing out untrusted archives beneath a directory
 //	leftover    the journal of a build's temporaries outside its tmpfs directory
+//	logsink     the process-wide library log, redacted with live builds' secrets
+//	dockerflags docker's build options translated into buildah's
+//	ctrdir      the build's own containers' directories, kept in its tmpfs directory
+//	cachelog    what the build log says about the registry cache
 //
 // Isolation modes and their detection live in internal/isolation, shared
-// with doctor and the CLI.
+// with doctor and the CLI; internal/localstore opens the store for the
+// builder and audit alike.
 package builder

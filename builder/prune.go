@@ -3,7 +3,10 @@ package builder
 import (
 	"context"
 
+	"io"
+
 	"github.com/hushbuild/hush/builder/internal/recovery"
+	"github.com/hushbuild/hush/internal/localstore"
 	"github.com/sirupsen/logrus"
 )
 
@@ -20,7 +23,7 @@ type Swept = recovery.Swept
 // Every build runs it first; `hush prune` runs it on demand.
 func Prune(ctx context.Context, o StorageOptions) (Swept, error) {
 	logrus.SetLevel(logrus.WarnLevel)
-	store, err := openStore(o)
+	store, err := localstore.Open(localstore.Options{Root: o.Root, RunRoot: o.RunRoot, Driver: o.Driver}, io.Discard)
 	if err != nil {
 		return Swept{}, err
 	}

@@ -7,9 +7,17 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hushbuild/hush/builder/internal/logsink"
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/pattern"
 )
+
+// SetLogOutput sets where the process-wide log of the libraries under hush
+// (storage, containers/image) goes, redacted with the secrets of every
+// build running at the time; default: logrus's output when the first build
+// starts (os.Stderr unless the program changed it). Call it before any
+// build: it is process state, not a build's.
+func SetLogOutput(w io.Writer) { logsink.SetOutput(w) }
 
 // redact wraps w so every secret pattern is replaced before it is written;
 // the redactor is flushed when the build ends. The same writer given twice
@@ -56,24 +64,12 @@ func redactErr(set *pattern.Set, err error) error {
 		for i := range ge.Findings {
 			f := &ge.Findings[i]
 			for _, s := range []*string{&f.Stage, &f.Instruction, &f.Path, &f.Field} {
-				*s = redactString(set, *s)
+				*s = set.RedactString(*s)
 			}
 		}
 	}
-	return &redactedError{msg: redactString(set, err.Error()), err: err}
+	return &redactedError{msg: set.RedactString(err.Error()), err: err}
 }
-
-func redactString(set *pattern.Set, s string) string {
-	var b bytesBuffer
-	r := set.NewRedactor(&b)
-	_, _ = r.Write([]byte(s))
-	_ = r.Flush()
-	return string(b)
-}
-
-type bytesBuffer []byte
-
-func (b *bytesBuffer) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
 
 // credentialArgs turns credential-named build args (secrets.CredentialName,
 // the rule audit uses too) into patterns, so their

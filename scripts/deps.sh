@@ -23,6 +23,8 @@ perl -MURI::Escape -e 1 2>/dev/null || need+=(liburi-perl)
 have node          || need+=(nodejs)
 have php           || need+=(php-cli)
 { have java && have jar; } || need+=(default-jdk-headless)
+# .NET: Debian packages no SDK; Mono's compiler and class library.
+have mcs           || need+=(mono-mcs libmono-system-web4.0-cil libmono-system-web-extensions4.0-cil)
 have cpio          || need+=(cpio)
 have rpmbuild      || need+=(rpm)
 have brotli        || need+=(brotli)

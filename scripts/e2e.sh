@@ -3,7 +3,8 @@
 # unprivileged user scripts/test-env.sh prepares. The test process runs as
 # root both times, so it can read back everything hush wrote.
 # Usage: e2e.sh [go test flags, e.g. -test.run TestSecret]   (as root)
-# Environment: HUSH (binary, default bin/hush), HUSH_E2E_ROOTLESS_USER
+# Environment: HUSH (binary, default bin/hush), HUSH_TOOLS (scripts/tools.sh),
+# HUSH_E2E_ROOTLESS_USER
 # (default hushtest), HUSH_E2E_MODES (default "root rootless").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,8 @@ fi
 scripts/test-env.sh "$user"
 [ -x "$hush" ] || make build
 go test -mod=vendor -c -o bin/e2e.test ./tests
+# The real Skaffold tests/skaffold_test.go drives (built once, then cached).
+skaffold=$(scripts/tools.sh)
 # The program TestConcurrentBuildsInOneProcess runs (several builds in one
 # process), built once here rather than inside a timed test.
 CGO_ENABLED=1 go build -mod=vendor -tags "containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper" \
@@ -33,7 +36,7 @@ for mode in $modes; do
   echo "## e2e: hush as ${as:-root} ($mode)"
   echo "################################################################"
   start=$(date +%s)
-  if HUSH="$hush" HUSH_E2E_USER="$as" bin/e2e.test -test.v -test.count=1 -test.timeout=20m "$@"; then
+  if HUSH="$hush" HUSH_E2E_USER="$as" HUSH_SKAFFOLD="$skaffold" bin/e2e.test -test.v -test.count=1 -test.timeout=20m "$@"; then
     status=PASS
   else
     status=FAIL; failed+=("$mode")

@@ -83,11 +83,14 @@ func docker(t *testing.T, args ...string) (string, error) {
 
 // The build every working set-up runs: two stages; a RUN --mount secret
 // (echoed, for the redactor), a --secret target= file, a RUN --mount env=
-// secret whose source is an environment variable.
+// secret whose source is an environment variable, and a step with no mount
+// that looks for the canary in every process's environment (the job's
+// shell, the container's first process, holds it as HUSH_TOKEN).
 const cleanDockerfile = `FROM {{REG}}/busybox:latest AS deps
 RUN --mount=type=secret,id=tok cat /run/secrets/tok && test -s /run/secrets/tok && echo mount-ok > /deps.txt
 RUN grep -q index-url /root/.pip/pip.conf && echo target-ok >> /deps.txt
 RUN --mount=type=secret,id=envtok,env=API_TOKEN sh -c 'test -n "$API_TOKEN" && echo env-ok >> /deps.txt'
+RUN sh -c 'found=$(grep -lsF hushcanary- /proc/[0-9]*/environ); if [ -z "$found" ]; then echo environ-ok >> /deps.txt; else echo "a step read the environment of: $found"; fi'
 FROM {{REG}}/busybox:latest
 COPY --from=deps /deps.txt /deps.txt
 RUN cat /deps.txt
@@ -202,8 +205,8 @@ hush build --tls-verify=false %[1]s -f Dockerfile.leaky -t %[2]s:leaky --push .;
 		t.Fatalf("reading the pushed image back: %v", err)
 	}
 	img := walkLayout(t, dest, "x", c)
-	if got := img.file(t, "/deps.txt"); got != "mount-ok\ntarget-ok\nenv-ok\n" {
-		t.Errorf("/deps.txt = %q: a step did not see its secret", got)
+	if got := img.file(t, "/deps.txt"); got != "mount-ok\ntarget-ok\nenv-ok\nenviron-ok\n" {
+		t.Errorf("/deps.txt = %q: a step did not see its secret, or saw the job's environment", got)
 	}
 	if _, err := skopeo(t, false, "inspect", "--tls-verify=false", "docker://"+tag+":leaky"); err == nil {
 		t.Errorf("the refused image %s:leaky reached the registry", tag)

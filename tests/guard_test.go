@@ -273,11 +273,11 @@ func TestGuardLookAlikes(t *testing.T) {
 			}
 		},
 	}, {
-		name:       "short secret value that the image holds elsewhere",
+		name:       "short secret value (allow-short) that the image holds elsewhere",
 		dockerfile: "FROM localhost/busybox\nRUN --mount=type=secret,id=pin --mount=type=secret,id=tok sh -c 'echo abcd > /f; echo \"pin is $(wc -c < /run/secrets/pin) bytes\"'\n",
 		setup: func(t *testing.T, c *canary) (map[string]string, []string, []string) {
 			files, flags, env := tokenEnv("tok")(t, c)
-			return files, append(flags, "--secret", "id=pin,env=HUSH_E2E_PIN"), append(env, "HUSH_E2E_PIN=abcd")
+			return files, append(flags, "--secret", "id=pin,env=HUSH_E2E_PIN,allow-short=true"), append(env, "HUSH_E2E_PIN=abcd")
 		},
 		check: func(t *testing.T, c *canary, r result, img *image) {
 			if got := img.file(t, "/f"); got != "abcd\n" {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -21,6 +22,13 @@ const registryBin = "/usr/bin/docker-registry"
 // temporary storage, until the test ends, and returns its host:port.
 func startRegistry(t *testing.T) string {
 	t.Helper()
+	return startRegistryWith(t, "")
+}
+
+// startRegistryWith starts a registry whose config.yml ends with extra
+// (e.g. an auth section), where {addr} stands for the registry's address.
+func startRegistryWith(t *testing.T, extra string) string {
+	t.Helper()
 	dir := t.TempDir()
 	addr := freeAddr(t)
 	config := fmt.Sprintf(`version: 0.1
@@ -33,7 +41,7 @@ storage:
     enabled: true
 http:
   addr: %s
-`, filepath.Join(dir, "data"), addr)
+`, filepath.Join(dir, "data"), addr) + strings.ReplaceAll(extra, "{addr}", addr)
 	cfgPath := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
@@ -71,7 +79,8 @@ http:
 		resp, err := client.Get("http://" + addr + "/v2/")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			// 401: up, and asking for credentials (an auth section).
+			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
 				return addr
 			}
 		}

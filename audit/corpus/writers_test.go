@@ -28,30 +28,34 @@ func sh(dir, script string, env []string) ([]byte, error) {
 }
 
 // program is one batch writer: a program of testdata run once over every
-// payload, writing dst/LANG-NAME/PAYLOAD for each of its serialisers.
+// payload ($SRC), writing $DST/LANG-NAME/PAYLOAD for each of its
+// serialisers.
 type program struct {
-	lang, tool, script string
-	args               func(script string) []string
+	lang   string
+	needs  []string
+	script string
 }
 
 var programs = []program{
-	{"python", "python3", "write.py", func(s string) []string { return []string{s} }},
-	{"perl", "perl", "write.pl", func(s string) []string { return []string{s} }},
-	{"node", "node", "write.js", func(s string) []string { return []string{s} }},
+	{"python", []string{"python3"}, `python3 write.py "$SRC" "$DST"`},
+	{"perl", []string{"perl"}, `perl write.pl "$SRC" "$DST"`},
+	{"node", []string{"node"}, `node write.js "$SRC" "$DST"`},
 	// Single-file source launch: no javac step, one JVM.
-	{"java", "java", "Write.java", func(s string) []string { return []string{s} }},
-	{"php", "php", "write.php", func(s string) []string { return []string{s} }},
+	{"java", []string{"java"}, `java Write.java "$SRC" "$DST"`},
+	{"php", []string{"php"}, `php write.php "$SRC" "$DST"`},
+	// Debian packages no .NET SDK; Mono's compiler and class library
+	// are the .NET it has.
+	{"dotnet", []string{"mcs", "mono"}, `d=$(mktemp -d); mcs -nologo -r:System.Web.Extensions -r:System.Web -out:$d/Write.exe Write.cs && mono $d/Write.exe "$SRC" "$DST"; rc=$?; rm -rf $d; exit $rc`},
 }
 
 // tool is a writer run once per payload: $IN the payload, $OUT where to
-// write (a directory when tree is set). keyOnly writers apply to the PEM
+// write (a file, or a directory: a git repository). keyOnly writers apply to the PEM
 // private keys openssl reads.
 type tool struct {
 	name    string
 	needs   []string
 	script  string
 	keyOnly bool
-	tree    bool
 }
 
 // gitHistory commits a config file holding the payload, then the same file
@@ -100,8 +104,8 @@ var tools = []tool{
 	// A C string literal, lines joined with \n, as generated headers hold.
 	{name: "awk-c-string", needs: []string{"awk"}, script: `awk 'BEGIN{printf "const char *value = \""} {gsub(/\\/,"\\\\"); gsub(/"/,"\\\""); printf "%s\\n", $0} END{print "\";"}' < "$IN" > "$OUT"`},
 	{name: "printf-q", script: `v=$(cat "$IN"); printf 'VALUE=%q\n' "$v" > "$OUT"`},
-	{name: "git-loose", needs: []string{"git"}, tree: true, script: gitHistory},
-	{name: "git-gc-delta", needs: []string{"git"}, tree: true, script: gitHistory + gitDelta},
+	{name: "git-loose", needs: []string{"git"}, script: gitHistory},
+	{name: "git-gc-delta", needs: []string{"git"}, script: gitHistory + gitDelta},
 	{name: "dpkg-deb", needs: []string{"dpkg-deb"}, script: `d=$(mktemp -d); mkdir -p $d/DEBIAN $d/etc/app
 printf 'Package: app-config\nVersion: 1.0\nArchitecture: all\nMaintainer: ci <ci@example.internal>\nDescription: config\n' > $d/DEBIAN/control
 cp "$IN" $d/etc/app/app.conf; dpkg-deb --root-owner-group -b $d "$OUT" >/dev/null; rm -rf $d`},
@@ -193,18 +197,19 @@ type output struct {
 func write(t *testing.T, dir string, ks []kind, skip func(string)) []output {
 	in := writePayloads(t, dir, ks)
 	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range programs {
-		if m := missing(p.tool); m != "" {
+		if m := missing(p.needs...); m != "" {
 			skip(fmt.Sprintf("%s writers: %s not installed", p.lang, m))
 			continue
 		}
-		cmd := exec.Command(p.tool, append(p.args(p.script), in, out)...)
-		cmd.Dir = "testdata"
 		start := time.Now()
-		b, err := cmd.CombinedOutput()
+		b, err := sh("testdata", p.script, []string{"SRC=" + in, "DST=" + out})
 		t.Logf("%s: %v", p.lang, time.Since(start).Round(time.Millisecond))
 		if err != nil {
-			t.Fatalf("%s writers: %v: %s", p.lang, err, b)
+			t.Fatalf("%s writers: %v", p.lang, err)
 		}
 		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 			if l != "" {

@@ -48,7 +48,15 @@ func OpenStorage(ctx context.Context, store cstorage.Store, id string) (io.ReadC
 	if errors.Is(err, os.ErrNotExist) {
 		// storage keeps no metadata for it: the driver's diff reads the
 		// files themselves (what store.Diff does then too).
-		return driver.Diff(l.ID, idtools.NewIDMappingsFromMaps(l.UIDMap, l.GIDMap), l.Parent, nil, l.MountLabel)
+		parent := &idtools.IDMappings{}
+		if l.Parent != "" {
+			p, err := store.Layer(l.Parent)
+			if err != nil {
+				return nil, err
+			}
+			parent = idtools.NewIDMappingsFromMaps(p.UIDMap, p.GIDMap)
+		}
+		return driver.Diff(l.ID, idtools.NewIDMappingsFromMaps(l.UIDMap, l.GIDMap), l.Parent, parent, l.MountLabel)
 	}
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -229,5 +230,90 @@ func TestOpenStorageCancels(t *testing.T) {
 	cancel()
 	if _, err := io.ReadAll(rc); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// BenchmarkRead compares the layer reader with store.Diff, which rebuilds
+// the same tar through storage's file getter: a 64 MiB layer of 64 files.
+func BenchmarkRead(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root for a storage root in b.TempDir()")
+	}
+	dir := b.TempDir()
+	store, err := storage.GetStore(storage.StoreOptions{GraphRoot: dir + "/root", RunRoot: dir + "/run", GraphDriverName: "vfs"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _, _ = store.Shutdown(true) }()
+	var layer bytes.Buffer
+	tw := tar.NewWriter(&layer)
+	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	for i := range 64 {
+		_ = tw.WriteHeader(&tar.Header{Name: "f" + strconv.Itoa(i), Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		_, _ = tw.Write(body)
+	}
+	_ = tw.Close()
+	l, _, err := store.PutLayer("", "", nil, "", false, nil, bytes.NewReader(layer.Bytes()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		open func() (io.ReadCloser, error)
+	}{
+		{"layertar", func() (io.ReadCloser, error) { return OpenStorage(context.Background(), store, l.ID) }},
+		{"store.Diff", func() (io.ReadCloser, error) { return store.Diff("", l.ID, nil) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			buf := make([]byte, 256<<10)
+			b.SetBytes(int64(layer.Len()))
+			for b.Loop() {
+				rc, err := c.open()
+				if err != nil {
+					b.Fatal(err)
+				}
+				// As the scanner reads: 256 KiB at a time.
+				for {
+					_, err := rc.Read(buf)
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				rc.Close()
+			}
+		})
+	}
+}
+
+// A layer storage keeps no tar-split metadata for is read through the
+// driver's diff of its files.
+func TestOpenStorageWithoutTarSplit(t *testing.T) {
+	store := newStore(t)
+	l, _, err := store.PutLayer("", "", nil, "", false, nil, bytes.NewReader(tarOf(t, entry{name: "etc/a", body: "hello"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(store.GraphRoot(), "vfs-layers", l.ID+".tar-split.gz")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := readAll(t, context.Background(), store, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(bytes.NewReader(out))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("no etc/a in the driver's diff: %v", err)
+		}
+		if strings.TrimPrefix(h.Name, "/") == "etc/a" {
+			if b, _ := io.ReadAll(tr); string(b) != "hello" {
+				t.Errorf("etc/a = %q", b)
+			}
+			return
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -170,9 +171,10 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 	}
 	opts.Outputs, opts.Load = loadOutputs(opts.Outputs, opts.Load)
 	if o.sourceDateEpoch != "" {
-		var sec int64
-		if _, err := fmt.Sscanf(o.sourceDateEpoch, "%d", &sec); err != nil || sec < 0 {
-			return opts, fmt.Errorf("--source-date-epoch %q: want a non-negative Unix time", o.sourceDateEpoch)
+		// The whole value, as docker reads it: Sscanf took "12abc" for 12.
+		sec, err := strconv.ParseInt(o.sourceDateEpoch, 10, 64)
+		if err != nil || sec < 0 {
+			return opts, fmt.Errorf("--source-date-epoch (or $SOURCE_DATE_EPOCH): want a non-negative Unix time in seconds")
 		}
 		t := time.Unix(sec, 0).UTC()
 		opts.SourceDateEpoch = &t

@@ -63,6 +63,10 @@ func TestBuildBadInput(t *testing.T) {
 		{"bad label", []string{"build", "--label", "novalue", dir}, "--label"},
 		{"push without tag", []string{"build", "--push", dir}, "at least one tag"},
 		{"bad epoch", []string{"build", "--source-date-epoch", "yesterday", dir}, "--source-date-epoch"},
+		{"epoch with a tail", []string{"build", "--source-date-epoch", "12abc", dir}, "--source-date-epoch"},
+		{"negative epoch", []string{"build", "--source-date-epoch", "-5", dir}, "--source-date-epoch"},
+		{"float epoch", []string{"build", "--source-date-epoch", "1.5", dir}, "--source-date-epoch"},
+		{"epoch past int64", []string{"build", "--source-date-epoch", "99999999999999999999", dir}, "--source-date-epoch"},
 		{"no context", []string{"build"}, "accepts 1 arg"},
 		{"unknown flag", []string{"build", "--frobnicate", dir}, "unknown flag"},
 	}

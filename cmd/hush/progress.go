@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strings"
 	"sync"
 	"time"
 )
@@ -49,8 +50,12 @@ func (j *jsonLines) Write(p []byte) (int, error) {
 
 func (j *jsonLines) emit(line string) error {
 	typ := "log"
-	if bytes.HasPrefix([]byte(line), []byte("STEP ")) || bytes.HasPrefix([]byte(line), []byte("[")) && bytes.Contains([]byte(line), []byte("] STEP ")) {
+	switch {
+	case strings.HasPrefix(line, "STEP "), strings.HasPrefix(line, "[") && strings.Contains(line, "] STEP "):
 		typ = "step"
+	case strings.HasPrefix(line, "hush: warning: "), strings.HasPrefix(line, "warning: "):
+		// A CI log parser can surface these without reading every line.
+		typ = "warning"
 	}
 	b, _ := json.Marshal(event{Time: time.Now().UTC().Format(time.RFC3339Nano), Type: typ, Message: line})
 	_, err := j.w.Write(append(b, '\n'))

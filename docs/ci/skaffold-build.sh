@@ -5,7 +5,9 @@
 # and PLATFORMS; afterwards it reads the image's digest from the registry
 # (PUSH_IMAGE=true) or from the local Docker daemon. Extra arguments go to
 # hush build (e.g. --cache-from, --secret). tests/contracts_test.go runs
-# this very file.
+# this very file, and tests/skaffold_test.go has the real Skaffold run it.
+# For a plain-HTTP registry add --tls-verify=false to buildCommand:
+# Skaffold's --insecure-registry does not reach this script.
 set -eu
 case "${PUSH_IMAGE:-false}" in
   true) out=--push ;;

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 
@@ -237,26 +236,13 @@ func (sc *scanner) tar(prefix string, r io.Reader, d int, top bool) error {
 			return nil
 		}
 		p := prefix + sc.set.RedactString(hdr.Name)
-		sc.name(prefix, p, hdr.Name, "name", true)
-		if hdr.Linkname != "" {
-			sc.name(prefix, p, hdr.Linkname, "linkname", true)
-		}
-		sc.name(prefix, p, hdr.Uname, "uname", false)
-		sc.name(prefix, p, hdr.Gname, "gname", false)
-		keys := make([]string, 0, len(hdr.PAXRecords))
-		for k := range hdr.PAXRecords {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			switch k {
-			case "path", "linkpath", "uname", "gname":
-				continue // the fields above
+		HeaderTexts(hdr, func(h HeaderText) {
+			field := h.Field
+			if h.Key != "" {
+				field = "pax " + sc.set.RedactString(h.Key)
 			}
-			field := "pax " + sc.set.RedactString(k)
-			sc.name(prefix, p, k, field, false)
-			sc.name(prefix, p, hdr.PAXRecords[k], field, false)
-		}
+			sc.name(prefix, p, h.Text, field, h.InName)
+		})
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont, '\x00':
 		default:

@@ -135,7 +135,10 @@ func (s *Set) redact(p []byte) ([]byte, bool) {
 	return append(out, p[cur:]...), true
 }
 
-// RedactString is Redact for names and paths.
+// RedactString is Redact for a whole string: a name, a path, an error
+// message, a log entry, a report's field. It is hush's one string
+// redaction (the builder's errors and process log, audit's reports call
+// it); a nil Set returns str.
 func (s *Set) RedactString(str string) string {
 	if r, ok := s.redact([]byte(str)); ok {
 		return string(r)

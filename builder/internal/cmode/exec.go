@@ -21,6 +21,7 @@ import (
 	"go.podman.io/storage/pkg/idtools"
 	"golang.org/x/sys/unix"
 
+	"github.com/hushbuild/hush/internal/stepcaps"
 	"github.com/hushbuild/hush/secrets"
 )
 
@@ -203,10 +204,14 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 			Credential: &syscall.Credential{Uid: uint32(u.Uid), Gid: uint32(u.Gid), Groups: groups},
 		},
 	}
-	if err := cmd.Start(); err != nil {
+	// With buildah's default capabilities, not hush's: a root step then
+	// cannot read the job shell's environment (internal/stepcaps).
+	release, err := stepcaps.Start(cmd)
+	if err != nil {
 		drain()
 		return fmt.Errorf("starting %s: %w", args[0], err)
 	}
+	defer release() // after Wait: the forking thread carries Pdeathsig
 	stop := context.AfterFunc(e.ctx, func() { _ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL) })
 	// If hush dies, Pdeathsig ends the step's first process; the next
 	// sweep ends its process group from this note.

@@ -75,6 +75,19 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// hush's own files, fingerprinted before and checked after every step
+	// (selfprint.go); a container a step tampered with refuses here.
+	var watch func() (*selfPrint, error)
+	if exe, err := os.Executable(); err == nil {
+		skip := []string{store.GraphRoot(), store.RunRoot(), stepDir, j.BuildDir, j.ContextDir, staging}
+		if base, err := rundir.TmpfsBase(); err == nil {
+			skip = append(skip, base)
+		}
+		watch = func() (*selfPrint, error) { return watchSelf(ownDirOf(exe), filepath.Dir(exe), skip) }
+		if _, err := watch(); err != nil {
+			return "", err
+		}
+	}
 
 	// Whatever happens, / ends as it began, minus every file the build
 	// put there: a step's copy of a secret must not stay on the
@@ -236,8 +249,22 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 				return "", fmt.Errorf("%s: %w", child.Original, err)
 			}
 			fmt.Fprintf(j.Report, "[%d/%d] STEP %d/%d: %s\n", i+1, len(stages), n, total, child.Original)
-			if err := ib.Run(step, exec, k == len(st.Node.Children)-1); err != nil {
-				return "", fmt.Errorf("building at STEP %q: %w", child.Original, err)
+			var self *selfPrint
+			if watch != nil {
+				if self, err = watch(); err != nil {
+					return "", err
+				}
+			}
+			runErr := ib.Run(step, exec, k == len(st.Node.Children)-1)
+			// After every step, failed or not: a COPY can write there as
+			// well as a RUN, and a step can fail after it wrote.
+			if self != nil {
+				if err := self.check(); err != nil {
+					return "", fmt.Errorf("after STEP %q: %w", child.Original, err)
+				}
+			}
+			if runErr != nil {
+				return "", fmt.Errorf("building at STEP %q: %w", child.Original, runErr)
 			}
 			createdBy = "/bin/sh -c #(nop) " + child.Original
 			if strings.EqualFold(step.Command, "run") {

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"maps"
 	"strings"
-	"sync"
 
 	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/storage"
@@ -79,57 +78,35 @@ func Run(ctx context.Context, store storage.Store, r Request) ([]audit.Finding, 
 			images = append(images, gi)
 		}
 	}
-	// Every layer to read, once, at most workers at a time.
-	type job struct {
-		layer *storage.Layer
-		scan  *audit.LayerScan
-		err   error
-	}
-	jobs := map[string]*job{}
-	var order []*job
-	for _, gi := range images {
+	// Every layer above a base, read once by audit's loop: its verdict
+	// kept, prescan's scan, or a read of storage.
+	in := make([]audit.ImageLayers, len(images))
+	for k, gi := range images {
+		in[k] = audit.ImageLayers{Config: gi.config, Manifest: gi.manifest}
 		for i, l := range gi.chain {
-			if _, ok := jobs[l.ID]; !ok && scanNeeded(gi, i) {
-				j := &job{layer: l}
-				jobs[l.ID] = j
-				order = append(order, j)
+			job := audit.LayerJob{Ref: audit.StorageLayerRef(i, l), Key: l.ID, Size: l.UncompressedSize}
+			if scanNeeded(gi, i) {
+				job.Read = func(ctx context.Context) (*audit.LayerScan, error) {
+					if v.vettedLayer(store, l.ID) {
+						return nil, nil // scanned clean for this set before (verdict.go)
+					}
+					ls, err := scanLayer(ctx, store, eng, l, pre)
+					if err == nil && ls.Hits() == 0 {
+						v.recordLayer(store, l.ID)
+					}
+					return ls, err
+				}
 			}
+			in[k].Layers = append(in[k].Layers, job)
 		}
 	}
-	sem := make(chan struct{}, max(r.Workers, 1))
-	var wg sync.WaitGroup
-	for _, j := range order {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if v.vettedLayer(store, j.layer.ID) {
-				return // scanned clean for this set before (verdict.go)
-			}
-			j.scan, j.err = scanLayer(ctx, store, eng, j.layer, pre)
-			if j.err == nil && j.scan.Hits() == 0 {
-				v.recordLayer(store, j.layer.ID)
-			}
-		}()
-	}
-	wg.Wait()
 	var findings []audit.Finding
 	var firstErr error
 	reported := map[string]bool{}
-	for _, gi := range images {
-		scans := make([]*audit.LayerScan, len(gi.chain))
-		refs := make([]audit.LayerRef, len(gi.chain))
-		for i, l := range gi.chain {
-			refs[i] = audit.StorageLayerRef(i, l)
-			if j := jobs[l.ID]; j != nil {
-				scans[i] = j.scan
-				if j.err != nil && firstErr == nil {
-					firstErr = j.err
-				}
-			}
-		}
-		for _, f := range eng.Image(gi.config, gi.manifest, scans, refs) {
+	for k, res := range eng.ScanImages(ctx, in, r.Workers, nil) {
+		gi := images[k]
+		firstErr = cmp.Or(firstErr, res.Err)
+		for _, f := range res.Findings {
 			if f.Layer != nil {
 				k := f.Layer.Digest + "\x00" + f.Path + "\x00" + f.LinkTo + "\x00" + f.SecretID + "\x00" + f.Detail
 				if reported[k] {
@@ -173,12 +150,10 @@ func scanLayer(ctx context.Context, store storage.Store, eng *audit.Engine, l *s
 		return nil, fmt.Errorf("reading layer %.12s: %w", l.ID, err)
 	}
 	defer rc.Close()
+	// An incomplete scan keeps what it found: the refusal lists it. The
+	// error is named by the layer's index and digest (ScanImages).
 	ls, err := eng.Layer(ctx, rc)
-	if err != nil {
-		// An incomplete scan keeps what it found: the refusal lists it.
-		return ls, fmt.Errorf("scanning layer %.12s: %w", l.ID, err)
-	}
-	return ls, ctx.Err()
+	return ls, cmp.Or(err, ctx.Err())
 }
 
 // describe reads an image's layer chain, bottom first, its config and

@@ -6,6 +6,7 @@ import (
 	"go.podman.io/buildah/define"
 	"sync"
 
+	"github.com/hushbuild/hush/builder/internal/cachelog"
 	"github.com/hushbuild/hush/builder/internal/publish"
 	"github.com/hushbuild/hush/builder/internal/storestate"
 	"go.podman.io/common/libimage/manifests"
@@ -37,7 +38,8 @@ type Cache struct {
 	to      []Export
 	toRefs  []reference.Named
 	from    []reference.Named
-	stage   *stageCache // the default mode's cache (cachestage.go)
+	stage   *stageCache      // the default mode's cache (cachestage.go)
+	warn    *cachelog.Warner // a --cache-from that could not be read
 	mu      sync.Mutex
 	entries []cacheEntry
 }
@@ -61,6 +63,9 @@ func New(cfg Config) (*Cache, error) {
 		}
 		c.from = append(c.from, n)
 	}
+	if len(c.from) > 0 {
+		c.warn = cachelog.NewWarner(cfg.Stderr)
+	}
 	for i, e := range cfg.CacheTo {
 		if e.Mode == "" {
 			c.to[i].Mode = "min"
@@ -82,10 +87,17 @@ func New(cfg Config) (*Cache, error) {
 	}
 	c.layers = func(opts *define.BuildOptions) {
 		opts.CacheFrom = c.from
+		if c.warn != nil {
+			opts.CachePullSourceLookupReferenceFunc = func(src types.ImageReference) (types.ImageReference, error) {
+				return warnRef{src, c.warn}, nil
+			}
+		}
 		if len(c.toRefs) > 0 {
 			// One recorded "push" per entry: buildah's own destinations are
 			// each --cache-to repository; the first is enough to learn the key.
 			opts.CacheTo = c.toRefs[:1]
+			// buildah says "--> Pushing cache" where hush only records.
+			opts.Out = cachelog.HidePushLines(opts.Out)
 			opts.CachePushDestinationLookupReferenceFunc = func(dest types.ImageReference) (types.ImageReference, error) {
 				return recordOnlyRef{dest}, nil
 			}
@@ -107,6 +119,15 @@ func (c *Cache) Apply(opts *define.BuildOptions) {
 	if c != nil && c.layers != nil {
 		c.layers(opts)
 	}
+}
+
+// cacheRepoName is the repository of a cache entry's name, as a user
+// would write it after --cache-from.
+func cacheRepoName(n reference.Named) string {
+	if n == nil {
+		return "?"
+	}
+	return reference.FamiliarName(n)
 }
 
 // cacheRepo parses a cache repository and drops any tag or digest.

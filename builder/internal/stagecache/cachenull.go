@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/hushbuild/hush/builder/internal/cachelog"
 	digest "github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/types"
 )
@@ -62,4 +63,20 @@ func (nullDest) TryReusingBlob(_ context.Context, info types.BlobInfo, _ types.B
 		return false, types.BlobInfo{}, nil
 	}
 	return true, info, nil
+}
+
+// warnRef is a --layers cache entry buildah pulls from a --cache-from
+// repository: buildah takes any failure for a miss and says nothing, so
+// the failure is noted here (cachelog warns once per repository).
+type warnRef struct {
+	types.ImageReference
+	warn *cachelog.Warner
+}
+
+func (r warnRef) NewImageSource(ctx context.Context, sys *types.SystemContext) (types.ImageSource, error) {
+	src, err := r.ImageReference.NewImageSource(ctx, sys)
+	if err != nil {
+		r.warn.Pull(cacheRepoName(r.DockerReference()), err)
+	}
+	return src, err
 }

@@ -275,6 +275,7 @@ func pullStage(ctx context.Context, store storage.Store, repo reference.Named, k
 		sys = &withDir
 	}
 	if _, err := publish.Copy(ctx, dest, src, sys, p.cfg.Report); err != nil {
+		p.warn.Pull(cacheRepoName(repo), err)
 		return ""
 	}
 	img, err := store.Image(stageCacheName(key))

@@ -1,4 +1,14 @@
-package builder
+// Package localstore opens the local containers-storage, the same store
+// podman and buildah use unless the caller overrides its locations, for
+// every command that reads or writes it (build, prune, audit): a store a
+// build wrote with vfs because overlay cannot work where it lives, or with
+// chown errors ignored in a one-uid user namespace, opens the same way for
+// the audit that reads it.
+//
+// It owns the choice of driver and its options. It must not import
+// builder, audit, secrets, doctor or the CLI, nor buildah: it is a leaf
+// that they share.
+package localstore
 
 import (
 	"bytes"
@@ -11,17 +21,19 @@ import (
 	"go.podman.io/storage"
 )
 
-// openStore opens the same containers-storage podman and buildah use,
-// unless the caller overrides its locations.
-func openStore(o StorageOptions) (storage.Store, error) {
-	return openStoreReport(o, io.Discard, false)
+// Options override the configured store; zero values keep the
+// configuration (storage.conf, or podman's defaults).
+type Options struct {
+	Root, RunRoot, Driver string
+	// VFSOnly takes vfs unless Driver is set (container mode, which
+	// never mounts).
+	VFSOnly bool
 }
 
-// openStoreReport is openStore that says in one line on report when it
-// chose a driver other than the configured one because that cannot work
-// where the storage root is. vfsOnly (container mode, which never mounts)
-// takes vfs unless the user named a driver.
-func openStoreReport(o StorageOptions, report io.Writer, vfsOnly bool) (storage.Store, error) {
+// Open opens the store and says in one line on report when it chose a
+// driver other than the configured one because that cannot work where the
+// storage root is.
+func Open(o Options, report io.Writer) (storage.Store, error) {
 	opts, err := storage.DefaultStoreOptions()
 	if err != nil {
 		return nil, fmt.Errorf("reading storage configuration: %w", err)
@@ -43,7 +55,7 @@ func openStoreReport(o StorageOptions, report io.Writer, vfsOnly bool) (storage.
 		// gave a single id): files of other owners keep ours.
 		opts.GraphDriverOptions = append(opts.GraphDriverOptions, "vfs.ignore_chown_errors=true", "overlay.ignore_chown_errors=true")
 	}
-	if vfsOnly && o.Driver == "" {
+	if o.VFSOnly && o.Driver == "" {
 		opts.GraphDriverName = "vfs"
 	} else if auto {
 		if why := isolation.OverlayCannotStack(opts.GraphRoot); why != "" {

@@ -1,4 +1,10 @@
-package builder
+// Package ctrdir keeps the container directories of one build's own
+// containers in the build's tmpfs directory: it wraps the store buildah
+// sees during a build with secrets.
+//
+// It owns that wrapper only. It must not import builder, another builder
+// subsystem, secrets, audit or internal/...: it knows storage and paths.
+package ctrdir
 
 import (
 	"os"
@@ -9,17 +15,17 @@ import (
 	"go.podman.io/storage/pkg/ioutils"
 )
 
-// buildStore is the store buildah sees during one build with secrets.
+// store is the store buildah sees during one build with secrets.
 //
 // buildah copies a secret into the container directory of the RUN step's
 // container (store.ContainerDirectory, under storage's graph root: on
 // persistent disk) before bind-mounting it, and keeps buildah.json, hosts,
-// resolv.conf and COPY --link staging there too. buildStore gives each
+// resolv.conf and COPY --link staging there too. store gives each
 // container this build creates a directory inside the build's tmpfs
 // directory instead, so those copies stay in memory and go with the build;
 // every other call, and every other container, is the real store's.
 // storage itself never asks for the directory, so nothing else moves.
-type buildStore struct {
+type store struct {
 	storage.Store
 	dir string // <build dir>/containers
 
@@ -27,12 +33,18 @@ type buildStore struct {
 	ours map[string]string // id or name -> id, of the containers this build created
 }
 
-func newBuildStore(s storage.Store, dir string) *buildStore {
-	return &buildStore{Store: s, dir: dir, ours: map[string]string{}}
+// Wrap returns s with the container directories of the containers
+// created through it under dir (<build dir>/containers).
+func Wrap(s storage.Store, dir string) storage.Store {
+	return newStore(s, dir)
+}
+
+func newStore(s storage.Store, dir string) *store {
+	return &store{Store: s, dir: dir, ours: map[string]string{}}
 }
 
 // CreateContainer notes the containers the build creates.
-func (s *buildStore) CreateContainer(id string, names []string, image, layer, metadata string, options *storage.ContainerOptions) (*storage.Container, error) {
+func (s *store) CreateContainer(id string, names []string, image, layer, metadata string, options *storage.ContainerOptions) (*storage.Container, error) {
 	c, err := s.Store.CreateContainer(id, names, image, layer, metadata, options)
 	if err == nil {
 		s.mu.Lock()
@@ -49,7 +61,7 @@ func (s *buildStore) CreateContainer(id string, names []string, image, layer, me
 
 // ContainerDirectory is <build dir>/containers/<id> for the build's own
 // containers.
-func (s *buildStore) ContainerDirectory(id string) (string, error) {
+func (s *store) ContainerDirectory(id string) (string, error) {
 	cid, ok := s.own(id)
 	if !ok {
 		return s.Store.ContainerDirectory(id)
@@ -63,7 +75,7 @@ func (s *buildStore) ContainerDirectory(id string) (string, error) {
 
 // SetContainerDirectoryFile and FromContainerDirectory follow
 // ContainerDirectory (the real store's would use its own).
-func (s *buildStore) SetContainerDirectoryFile(id, file string, data []byte) error {
+func (s *store) SetContainerDirectoryFile(id, file string, data []byte) error {
 	if _, ok := s.own(id); !ok {
 		return s.Store.SetContainerDirectoryFile(id, file, data)
 	}
@@ -77,7 +89,7 @@ func (s *buildStore) SetContainerDirectoryFile(id, file string, data []byte) err
 	return ioutils.AtomicWriteFile(filepath.Join(d, file), data, 0o600)
 }
 
-func (s *buildStore) FromContainerDirectory(id, file string) ([]byte, error) {
+func (s *store) FromContainerDirectory(id, file string) ([]byte, error) {
 	if _, ok := s.own(id); !ok {
 		return s.Store.FromContainerDirectory(id, file)
 	}
@@ -89,7 +101,7 @@ func (s *buildStore) FromContainerDirectory(id, file string) ([]byte, error) {
 }
 
 // DeleteContainer removes the container's tmpfs directory with it.
-func (s *buildStore) DeleteContainer(id string) error {
+func (s *store) DeleteContainer(id string) error {
 	err := s.Store.DeleteContainer(id)
 	if cid, ok := s.own(id); err == nil && ok {
 		_ = os.RemoveAll(filepath.Join(s.dir, cid))
@@ -98,7 +110,7 @@ func (s *buildStore) DeleteContainer(id string) error {
 }
 
 // own resolves an id or name of one of the build's containers to its id.
-func (s *buildStore) own(idOrName string) (string, bool) {
+func (s *store) own(idOrName string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.ours[idOrName]
