@@ -72,7 +72,9 @@ type viewScratch struct {
 	out   []byte
 	marks []mark
 	trig  []int
-	uw    unwrap
+	// merged holds the escapes' triggers in order.
+	merged []int
+	uw     unwrap
 }
 
 // hit is a view's match in the coordinates of the buffer being scanned.
@@ -126,12 +128,6 @@ func (c *viewCtx) scan(b []byte, from, depth int, chain string, near []mark, bin
 		c.escapes(b, from, depth, chain, near, emit, keep)
 	}
 	return open
-}
-
-// inMarks reports whether b[t] is a byte some mark decoded to.
-func inMarks(near []mark, t int) bool {
-	i, _ := slices.BinarySearchFunc(near, t, func(m mark, t int) int { return m.decEnd - 1 - t })
-	return i < len(near) && near[i].dec <= t
 }
 
 // nearMarks reports whether [lo, hi) is within reach of a mark's decoded
@@ -202,7 +198,16 @@ func onlyPadding(b []byte) bool {
 // count of its characters.
 func runEnd(b []byte, s int) (e, chars int) {
 	e, seg := s, 0
+	t := &b64c8
 	for e < len(b) {
+		// Eight characters at a time while all are base64: a long run
+		// costs a load per byte and no branch on each.
+		for e+8 <= len(b) && t[b[e]]&t[b[e+1]]&t[b[e+2]]&t[b[e+3]]&t[b[e+4]]&t[b[e+5]]&t[b[e+6]]&t[b[e+7]] != 0 {
+			e, seg, chars = e+8, seg+8, chars+8
+		}
+		if e >= len(b) {
+			break
+		}
 		c := b[e]
 		if b64val[c] != 0xff {
 			e++
@@ -233,7 +238,22 @@ func runEnd(b []byte, s int) (e, chars int) {
 // run decodes one run [s, e) of b.
 func (c *viewCtx) run(r []byte, s, e, depth int, chain string, open bool, emit func(hit), keep func(int)) {
 	sc := &c.scr[depth]
+	// A head that holds a character no hex digit and one no lower-case
+	// letter makes the run base64 whatever follows: when the head
+	// decodes to binary, the run is left without a pass over the rest
+	// (most long runs in layers are base64 of binary).
 	var acc uint8
+	for _, ch := range r[:min(len(r), 88)] {
+		acc |= runClass[ch]
+	}
+	if acc&6 == 6 {
+		if head := decodeBase64(r[:min(len(r), 88)], sc.out[:0]); !looksText(head) && !compressed(head) {
+			if open {
+				keep(s + alignedFrom(r, len(r)-c.reach))
+			}
+			return
+		}
+	}
 	n := 0
 	for _, ch := range r {
 		k := runClass[ch]
@@ -325,6 +345,17 @@ var runClass = func() (t [256]uint8) {
 		}
 		if !(c >= 'a' && c <= 'z' || c == '-' || c == '_') {
 			t[c] |= 4
+		}
+	}
+	return t
+}()
+
+// b64c8 is 1 for a base64 character of either alphabet (no padding), 0
+// otherwise.
+var b64c8 = func() (t [256]uint8) {
+	for c := range 256 {
+		if b64val[c] != 0xff {
+			t[c] = 1
 		}
 	}
 	return t

@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"bytes"
 	"html"
 	"unicode/utf8"
 )
@@ -325,13 +326,23 @@ func hexDigits(b []byte, n int) (uint32, int) {
 	return v, i
 }
 
+// indexByteFrom is the index of the first c in b at or after i, or -1.
 func indexByteFrom(b []byte, i int, c byte) int {
-	for ; i < len(b); i++ {
-		if b[i] == c {
-			return i
-		}
+	if i >= len(b) {
+		return -1
+	}
+	if k := bytes.IndexByte(b[i:], c); k >= 0 {
+		return i + k
 	}
 	return -1
+}
+
+// nextOf is the first of two candidate positions (-1 is none).
+func nextOf(a, b int) int {
+	if a < 0 || b >= 0 && b < a {
+		return b
+	}
+	return a
 }
 
 // decodePercent undoes percent-encoding in either case (%2f, %2F),
@@ -339,7 +350,22 @@ func indexByteFrom(b []byte, i int, c byte) int {
 // a space.
 func decodePercent(b []byte, plus bool, out []byte, marks []mark) ([]byte, []mark) {
 	last, left := 0, 0
+	// Only '%' and (with plus) '+' are looked at: the bytes between are
+	// found with IndexByte and copied whole.
+	pct, pl := indexByteFrom(b, 0, '%'), -1
+	if plus {
+		pl = indexByteFrom(b, 0, '+')
+	}
 	for i := 0; i < len(b); i++ {
+		if pct >= 0 && pct < i {
+			pct = indexByteFrom(b, i, '%')
+		}
+		if pl >= 0 && pl < i {
+			pl = indexByteFrom(b, i, '+')
+		}
+		if i = nextOf(pct, pl); i < 0 {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '%' && i+2 < len(b) && hexval[b[i+1]] != 0xff && hexval[b[i+2]] != 0xff:
@@ -385,8 +411,8 @@ func decodePercent(b []byte, plus bool, out []byte, marks []mark) ([]byte, []mar
 func decodeEntities(b []byte, out []byte, marks []mark) ([]byte, []mark) {
 	last := 0
 	for i := 0; i < len(b); i++ {
-		if b[i] != '&' {
-			continue
+		if i = indexByteFrom(b, i, '&'); i < 0 {
+			break
 		}
 		end := -1
 		for k := i + 1; k < len(b) && k < i+34; k++ {
@@ -420,7 +446,17 @@ func decodeEntities(b []byte, out []byte, marks []mark) ([]byte, []mark) {
 // inside a single-quoted word, as Python's shlex.quote writes it).
 func decodeQuotes(b []byte, out []byte, marks []mark) ([]byte, []mark) {
 	last := 0
+	dq, sq := indexByteFrom(b, 0, '"'), indexByteFrom(b, 0, '\'')
 	for i := 0; i+1 < len(b); i++ {
+		if dq >= 0 && dq < i {
+			dq = indexByteFrom(b, i, '"')
+		}
+		if sq >= 0 && sq < i {
+			sq = indexByteFrom(b, i, '\'')
+		}
+		if i = nextOf(dq, sq); i < 0 || i+1 >= len(b) {
+			break
+		}
 		if b[i] == '\'' && i+5 <= len(b) && string(b[i:i+5]) == `'"'"'` {
 			out = append(out, b[last:i]...)
 			marks = append(marks, mark{dec: len(out), decEnd: len(out) + 1, enc: i, encEnd: i + 5})

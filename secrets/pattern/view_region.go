@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 )
 
@@ -61,7 +62,10 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 	// An escape that straddles the previous window's end is looked for
 	// again; one cut by this window's end is the next window's.
 	from = max(0, from-escLookback)
-	for _, e := range []byte{'\\', '%', '&'} {
+	// Each search yields its triggers in order: the lists are merged,
+	// not sorted (dense escapes make thousands per window).
+	var ends [6]int
+	for n, e := range []byte{'\\', '%', '&'} {
 		for i := from; ; {
 			k := bytes.IndexByte(b[i:], e)
 			if k < 0 {
@@ -76,8 +80,11 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 				keep(textFrom(b, t, c.reach))
 			}
 		}
+		ends[n] = len(trig)
 	}
-	for _, q := range []string{`""`, `''`, `'"'"'`} {
+	// Doubled quotes ("", '', not overlapping) and '"'"'. bytes.Index
+	// turns to a vector search for the pair where quotes are dense (JSON).
+	for n, q := range []string{`""`, `''`, `'"'"'`} {
 		for i := from; ; {
 			k := bytes.Index(b[i:], []byte(q))
 			if k < 0 {
@@ -86,16 +93,19 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 			trig = append(trig, i+k)
 			i += k + 2
 		}
+		ends[3+n] = len(trig)
 	}
 	if c.cut && len(b) > 0 && (b[len(b)-1] == '"' || b[len(b)-1] == '\'') {
 		keep(textFrom(b, len(b)-1, c.reach))
 	}
-	sc.trig = trig
 	if len(trig) == 0 {
+		sc.trig = trig
 		return
 	}
-	slices.Sort(trig)
+	sc.merged = mergeRuns(sc.merged[:0], trig, ends[:])
+	sc.trig, trig = trig, sc.merged
 	// Regions, in order; each decoded by the dialects it holds.
+	nm := 0 // near's first mark not wholly before the trigger
 	for i := 0; i < len(trig); {
 		lo := textFrom(b, trig[i], c.reach)
 		hi := textTo(b, trig[i], c.reach)
@@ -113,9 +123,14 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 			d := dialectAt(b, t)
 			if after != 0 {
 				// Later dialects only, unless the parent's decoding
-				// made the escape (%5Cu00e4, \\u00e4): then any.
+				// made the escape (%5Cu00e4, \\u00e4): then any. The
+				// triggers are in order: a cursor over near finds the
+				// mark.
+				for nm < len(near) && near[nm].decEnd-1 < t {
+					nm++
+				}
 				keep := ^(after<<1 - 1)
-				if inMarks(near, t) {
+				if nm < len(near) && near[nm].dec <= t {
 					keep = -1
 				}
 				d &= keep
@@ -141,6 +156,28 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 				return
 			}
 		}
+	}
+}
+
+// mergeRuns appends to out the ascending runs of v that end at ends,
+// merged in order.
+func mergeRuns(out, v []int, ends []int) []int {
+	var at [8]int
+	for k := 1; k < len(ends); k++ {
+		at[k] = ends[k-1]
+	}
+	for {
+		best := -1
+		for k := range ends {
+			if at[k] < ends[k] && (best < 0 || v[at[k]] < v[at[best]]) {
+				best = k
+			}
+		}
+		if best < 0 {
+			return out
+		}
+		out = append(out, v[at[best]])
+		at[best]++
 	}
 }
 
@@ -217,15 +254,35 @@ func (c *viewCtx) region(b []byte, lo, d, depth int, chain string, emit func(hit
 // textFrom is the start of the text around b[t], at most reach before it.
 func textFrom(b []byte, t, reach int) int {
 	lim := max(0, t-reach)
+	for t-8 >= lim && allText(binary.LittleEndian.Uint64(b[t-8:])) {
+		t -= 8
+	}
 	for t > lim && isText(b[t-1]) {
 		t--
 	}
 	return t
 }
 
+// allText reports whether the eight bytes of w are all text (isText),
+// without a branch per byte: per-byte masks of the bytes >= 0x20, of tab,
+// LF and CR, and of DEL, exact because no byte's sum carries into the
+// next.
+func allText(w uint64) bool {
+	const lo, hi, low7 = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+	eq := func(c uint64) uint64 {
+		z := w ^ c*lo
+		return ^((z&low7 + low7) | z) & hi
+	}
+	ge := ((w&low7 + 0x60*lo) | w) & hi
+	return ^ge&hi&^(eq('\t')|eq('\n')|eq('\r')) == 0 && eq(0x7f) == 0
+}
+
 // textTo is the end of the text around b[t], at most reach after it.
 func textTo(b []byte, t, reach int) int {
 	lim := min(len(b), t+reach)
+	for t+8 <= lim && allText(binary.LittleEndian.Uint64(b[t:])) {
+		t += 8
+	}
 	for t < lim && isText(b[t]) {
 		t++
 	}
@@ -248,13 +305,14 @@ func (c *viewCtx) sepHex(b []byte, from, depth int, chain string, near []mark, e
 		i += k + 8
 		trig = append(trig, i)
 	}
-	for i := from; ; {
-		k := bytes.Index(b[i:], []byte("0x"))
+	for i := from + 1; i <= len(b); {
+		// "0x" by its 'x', rarer than '0' in hex and digits.
+		k := bytes.IndexByte(b[i:], 'x')
 		if k < 0 {
 			break
 		}
-		i += k + 2
-		if i < len(b) && hexval[b[i]] != 0xff && (i == 2 || !isWordByte(b[i-3])) {
+		i += k + 1
+		if b[i-2] == '0' && i < len(b) && hexval[b[i]] != 0xff && (i == 2 || !isWordByte(b[i-3])) {
 			trig = append(trig, i-2)
 		}
 	}
@@ -281,6 +339,8 @@ func (c *viewCtx) sepHex(b []byte, from, depth int, chain string, near []mark, e
 		}
 	}
 	for i := from; ; {
+		// hexdump -C's offset column; bytes.Index turns to a vector
+		// search where '0' is frequent (hex).
 		k := bytes.Index(b[i:], []byte("0  "))
 		if k < 0 {
 			break
