@@ -74,6 +74,11 @@ func (d *deriver) colonRecord(l string) bool {
 	if strings.ContainsAny(l, " \t") || strings.Contains(l, "://") || !strings.Contains(l, ":") {
 		return false
 	}
+	if l[0] == '{' || l[0] == '[' || strings.Contains(l, `":`) {
+		// Compact JSON (a docker config.json on one line) is no record:
+		// its colons separate keys from values, which the JSON walk reads.
+		return false
+	}
 	var fields []string
 	var cur strings.Builder
 	for i := 0; i < len(l); i++ {

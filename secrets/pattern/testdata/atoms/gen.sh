@@ -45,3 +45,13 @@ end = b.rfind("-----END CERTIFICATE-----\n", 0, 40000) + len("-----END CERTIFICA
 open("out/ca-bundle.crt", "w").write(b[:end])
 open("out/secret-bundle.pem", "w").write(b[:end] + "client_password = Cl13nt-canary-pw-4d\n")
 PY
+# Compact JSON on one line (docker config.json with a credential helper, as
+# Node's JSON.stringify, Python's json.dumps with compact separators and
+# jq -c write it): the secret has an auth, the image the same file without.
+# Its colons separate keys from values; no field of it is a credential.
+cfg='{"auths":{"registry.example.com":{"auth":"ZGVwbG95OkNmZy1jYW5hcnktYXV0aC05Mw=="}},"credsStore":"ecr-login","credHelpers":{"123456789012.dkr.ecr.eu-west-1.amazonaws.com":"ecr-login"}}'
+pub=${cfg/\"auth\":\"ZGVwbG95OkNmZy1jYW5hcnktYXV0aC05Mw==\"/}
+node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.argv[1])))' "$cfg" > out/docker-config-node.json
+node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.argv[1])))' "$pub" > out/docker-public-node.json
+python3 -c 'import json,sys; sys.stdout.write(json.dumps(json.loads(sys.argv[1]), separators=(",", ":")))' "$pub" > out/docker-public-python.json
+printf '%s' "$pub" | jq -c . > out/docker-public-jq.json
