@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/trace"
+	"slices"
 	"strings"
 
 	"github.com/hushbuild/hush/builder/internal/cmode"
@@ -230,11 +231,11 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 		return nil, badOption("Secrets", err)
 	}
 	p.undo = append(p.undo, p.secrets.close)
-	for _, id := range p.secrets.unguarded {
-		fmt.Fprintf(p.stderr, "hush: warning: secret %q is too short to guard (under %d bytes): neither the guard nor the log redaction will find it\n", id, pattern.MinValue)
-	}
 	p.all = append(append([]secrets.Secret(nil), p.secrets.Loaded()...), credentialArgs(o.BuildArgs)...)
 	p.set = pattern.NewSet(p.all...)
+	if err := p.checkShort(o.Secrets); err != nil {
+		return nil, badOption("Secrets", err)
+	}
 	p.stderr = p.redact(p.stderr)
 	stdout := p.redact(orDiscard(o.Stdout))
 	if err := p.makeBuildDir(p.secrets.sensitive() || len(o.SSH) > 0); err != nil {
@@ -482,4 +483,23 @@ func orDiscard(w io.Writer) io.Writer {
 		return io.Discard
 	}
 	return w
+}
+
+// checkShort refuses a --secret whose value yielded no pattern (under
+// pattern.MinValue bytes once trimmed): the guard and the redactor could
+// not find it, so it would leak unseen. allow-short=true accepts it, with
+// a warning. It reads the build's one pattern set rather than deriving
+// another per secret.
+func (p *plan) checkShort(specs []secrets.Spec) error {
+	for _, id := range p.set.Skipped() {
+		i := slices.IndexFunc(specs, func(sp secrets.Spec) bool { return sp.ID == id })
+		if i < 0 {
+			continue // a credential-named build arg: guarded as before, when long enough
+		}
+		if !specs[i].AllowShort {
+			return fmt.Errorf("secret %q: value too short to guard (under %d bytes); add allow-short=true to build with it unguarded", id, pattern.MinValue)
+		}
+		fmt.Fprintf(p.stderr, "hush: warning: secret %q is too short to guard (under %d bytes): neither the guard nor the log redaction will find it\n", id, pattern.MinValue)
+	}
+	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/hushbuild/hush/secrets"
-	"github.com/hushbuild/hush/secrets/pattern"
 )
 
 // delivery hands loaded secret values to buildah. Each value is a 0400 file
@@ -24,7 +23,6 @@ type delivery struct {
 	specs     []string       // for CommonBuildOptions.Secrets, once placed
 	runMounts []string       // Dockerfile-free target= and arg= injection, on every RUN, as buildah takes them
 	mounts    []secrets.Spec // the specs behind runMounts, for container isolation
-	unguarded []string       // ids of values too short to guard, accepted by allow-short
 }
 
 func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*delivery, error) {
@@ -42,16 +40,6 @@ func deliver(ctx context.Context, specs []secrets.Spec, store secrets.Store) (*d
 			return nil, err
 		}
 		d.loaded = append(d.loaded, s)
-		// A value the guard and the redactor cannot search for (under
-		// pattern.MinValue bytes once trimmed) would leak unseen: refuse
-		// it unless the spec accepts that, and then say so.
-		if len(pattern.NewSet(s).Skipped()) > 0 {
-			if !sp.AllowShort {
-				d.close()
-				return nil, fmt.Errorf("secret %q: value too short to guard (under %d bytes); add allow-short=true to build with it unguarded", sp.ID, pattern.MinValue)
-			}
-			d.unguarded = append(d.unguarded, sp.ID)
-		}
 		if sp.Arg != "" || sp.Target != "" {
 			d.mounts = append(d.mounts, sp)
 		}
