@@ -70,11 +70,14 @@ func readFileSource(ctx context.Context, sp Spec) ([]byte, error) {
 	case <-ctx.Done():
 		// The reader may not have reached open(2) yet (a busy machine), and
 		// a non-blocking open for writing only unblocks a reader already
-		// there: keep unblocking until it returns. It wipes what it got.
+		// there: keep unblocking until it returns, for a few seconds (a
+		// writer that holds the FIFO open keeps its reader until the
+		// process ends; no need to poll for that). It wipes what it got.
 		unblock(sp.Src, st.Mode())
 		go func() {
 			tick := time.NewTicker(10 * time.Millisecond)
 			defer tick.Stop()
+			giveUp := time.After(5 * time.Second)
 			for {
 				select {
 				case r := <-done:
@@ -82,6 +85,12 @@ func readFileSource(ctx context.Context, sp Spec) ([]byte, error) {
 					return
 				case <-tick.C:
 					unblock(sp.Src, st.Mode())
+				case <-giveUp:
+					tick.Stop()
+					if r := <-done; r.v != nil {
+						clear(r.v)
+					}
+					return
 				}
 			}
 		}()
