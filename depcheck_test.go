@@ -89,6 +89,13 @@ var depRules = []struct {
 		module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
+	// Attestations are made from plain values, checked by the caller's
+	// guard, written by publish: no build subsystem, no store.
+	{module + "/builder/internal/attest", []string{"go.podman.io/buildah/...", "go.podman.io/storage", "go.podman.io/image/...", module + "/internal/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
+	// verify reads the published image, not a build.
+	{module + "/verify/...", []string{module + "/builder/...", module + "/audit/...", module + "/secrets/...", "go.podman.io/buildah/...", "go.podman.io/storage"}},
 }
 
 // TestDependencies fails when a package of the module depends on what its

@@ -125,6 +125,10 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := p.describeGuard(store, before, id); err != nil {
+		p.cache.Discard(store, "")
+		return nil, &ImageError{ImageID: id, Err: err}
+	}
 	res, err := p.finish(ctx, store, id)
 	if err != nil {
 		p.cache.Discard(store, "")
@@ -182,6 +186,8 @@ type plan struct {
 	cache      *stagecache.Cache // the stage and registry caches; nil: none
 	format     ImageFormat       // as resolved: never ""
 	isolation  Isolation         // as resolved: never auto
+	attest     attestPlan        // attest.go
+	guardRep   guard.Report      // what the guard read, for the guard attestation
 	undo       []func()
 }
 
@@ -310,6 +316,9 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	}
 	if err := p.applyDocker(o); err != nil {
 		return nil, badOption("", err) // its messages name the option
+	}
+	if err := p.planAttest(o); err != nil {
+		return nil, badOption("Attestations", err)
 	}
 	return p, nil
 }

@@ -91,6 +91,8 @@ type Options struct {
 	Quiet bool
 	// DockerOptions are further docker buildx flags (dockerflags.go).
 	DockerOptions
+	// Attestations beside a pushed or OCI-written image (attest.go).
+	Attestations Attestations
 	// Stdout receives step output; Stderr receives progress and warnings.
 	// Default: io.Discard.
 	Stdout, Stderr io.Writer

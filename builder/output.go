@@ -36,7 +36,8 @@ func checkOutputs(outs []Output, tags []string) ([]Output, error) {
 // tags, then registry pushes. On error the image's names are as they were
 // and an image of this build's is gone, so nothing is left under the tags.
 func (p *plan) finish(ctx context.Context, store storage.Store, id string) (*Result, error) {
-	t := publish.Target{Store: store, ID: id, Tags: p.tags, Sys: p.sys, Report: p.opts.ReportWriter, Record: p.recordTemp}
+	t := publish.Target{Store: store, ID: id, Tags: p.tags, Sys: p.sys, Report: p.opts.ReportWriter, Record: p.recordTemp,
+		Attach: p.attacher(p.guardRep)}
 	pub, err := publish.Publish(ctx, t, toPublish(p.outputs))
 	if err != nil {
 		return nil, err

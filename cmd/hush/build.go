@@ -168,6 +168,9 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 	if opts.DockerOptions, err = o.docker.options(); err != nil {
 		return opts, err
 	}
+	if opts.Attestations, err = o.docker.attestations(); err != nil {
+		return opts, err
+	}
 	if opts.Outputs, err = parseOutputs(o.outputs, o.push); err != nil {
 		return opts, err
 	}

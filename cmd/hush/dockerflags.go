@@ -30,8 +30,8 @@ func (d *dockerFlags) register(cmd *cobra.Command) {
 	f.StringArrayVar(&d.cacheFrom, "cache-from", nil, "registry cache to use: type=registry,ref=REPO or REPO (repeatable; stages in the default mode, steps with --layers)")
 	f.BoolVar(&d.stageCache, "stage-cache", false, "default mode: reuse each stage whose inputs are unchanged (the default now; --no-cache turns it off)")
 	f.BoolVar(&d.load, "load", false, "also put the image into the local Docker daemon ($DOCKER_HOST), as -o type=docker without dest")
-	f.StringVar(&d.provenance, "provenance", "", "only false is accepted: hush writes no attestations")
-	f.StringVar(&d.sbom, "sbom", "", "only false is accepted: hush writes no attestations")
+	f.StringVar(&d.provenance, "provenance", "", "SLSA provenance beside a pushed or OCI image: mode=min|max, true, false (default: mode=min on a push, else none)")
+	f.StringVar(&d.sbom, "sbom", "", "SPDX SBOM attestation (not built yet: only false is accepted)")
 	// docker takes a bare --provenance or --sbom as true.
 	f.Lookup("provenance").NoOptDefVal = "true"
 	f.Lookup("sbom").NoOptDefVal = "true"
@@ -42,11 +42,6 @@ func (d *dockerFlags) options() (builder.DockerOptions, error) {
 		AddHosts: d.addHosts, Ulimits: d.ulimits, ShmSize: d.shmSize,
 		Annotations: d.annotations, NoCacheFilter: splitList(d.noCacheFilter),
 		Load: d.load, StageCache: d.stageCache,
-	}
-	for _, a := range []struct{ flag, v string }{{"provenance", d.provenance}, {"sbom", d.sbom}} {
-		if a.v != "" && a.v != "false" && a.v != "0" {
-			return o, fmt.Errorf("--%s=%s: attestations are not supported; drop the flag or pass --%s=false", a.flag, a.v, a.flag)
-		}
 	}
 	for _, s := range d.cacheTo {
 		e, err := parseCache("--cache-to", s)

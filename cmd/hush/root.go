@@ -29,6 +29,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newDoctorCommand(),
 		newPruneCommand(),
 		newVersionCommand(),
+		newVerifyCommand(),
 	)
 	markUsage(root)
 	return root

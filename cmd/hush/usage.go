@@ -75,6 +75,10 @@ var flagFor = map[string]string{
 	"Runtime":        "--runtime",
 	"Isolation":      "--isolation",
 	"Format":         "--format",
+
+	// docs/attestations.md
+	"Attestations.Provenance": "--provenance",
+	"Attestations.SBOM":       "--sbom",
 }
 
 // describe is err's one-line message, an Options field shown as its flag.

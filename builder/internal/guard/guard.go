@@ -53,16 +53,7 @@ func Run(ctx context.Context, store storage.Store, r Request) ([]audit.Finding, 
 	if err != nil {
 		return nil, fmt.Errorf("listing images: %w", err)
 	}
-	// The bases a FROM can name: images named before the build, and
-	// those named now on layers storage did not hold before (pulled
-	// during the build; the build itself names nothing before the guard
-	// passed).
-	bases := maps.Clone(before.NamedTops)
-	for _, img := range all {
-		if img.ID != final && storestate.NamedBase(img.Names) && img.TopLayer != "" && !before.Layers[img.TopLayer] {
-			bases[img.TopLayer] = true
-		}
-	}
+	bases := baseTops(all, before, final)
 	var images []*guardImage
 	for _, img := range all {
 		if before.Images[img.ID] && img.ID != final {
@@ -119,6 +110,23 @@ func Run(ctx context.Context, store storage.Store, r Request) ([]audit.Finding, 
 		}
 	}
 	return findings, cmp.Or(firstErr, ctx.Err())
+}
+
+// baseTops are the top layers of the bases a FROM can name: images named
+// before the build, and those named now on layers storage did not hold
+// before (pulled during the build; the build itself names nothing before
+// the guard passed).
+func baseTops(all []storage.Image, before storestate.Snapshot, final string) map[string]bool {
+	bases := maps.Clone(before.NamedTops)
+	if bases == nil {
+		bases = map[string]bool{}
+	}
+	for _, img := range all {
+		if img.ID != final && storestate.NamedBase(img.Names) && img.TopLayer != "" && !before.Layers[img.TopLayer] {
+			bases[img.TopLayer] = true
+		}
+	}
+	return bases
 }
 
 // guardImage is what the guard knows of one image before reading layers.

@@ -33,6 +33,11 @@ func exportOCI(ctx context.Context, t Target, src types.ImageReference, name str
 	if err != nil {
 		return fmt.Errorf("writing oci layout %s: %w", dir, err)
 	}
+	if t.Attach != nil {
+		if _, err := attachOCI(ctx, dir, tag, t.Attach); err != nil {
+			return fmt.Errorf("writing oci layout %s: %w", dir, err)
+		}
+	}
 	return nil
 }
 

@@ -41,6 +41,9 @@ type Target struct {
 	// Record, when set, is told each temporary an export creates beside
 	// its destination before it is written, for the sweep after a kill.
 	Record func(path string) error
+	// Attach, when set, puts an attestation manifest beside the image in
+	// OCI layouts and registry pushes (attached.go).
+	Attach Attach
 }
 
 // kind is one output type: what Check asks of it before the build, and
@@ -154,6 +157,10 @@ func Publish(ctx context.Context, t Target, outs []Output) (_ Published, err err
 			continue
 		}
 		for _, tag := range t.Tags {
+			push := push
+			if t.Attach != nil {
+				push = pushAttached
+			}
 			d, err := push(ctx, t, src, tag)
 			if err != nil {
 				return Published{}, err
