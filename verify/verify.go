@@ -47,11 +47,11 @@ type Report struct {
 
 // Image is one platform image and what is wrong with it ("" problems: ok).
 type Image struct {
-	Digest   string
-	Platform string
-	Scanned  int // layers the guard read
-	Base     int // base layers it left, below them
-	Problems []string
+	Digest   string   `json:"digest"`
+	Platform string   `json:"platform,omitempty"`
+	Scanned  int      `json:"scanned"` // layers the guard read
+	Base     int      `json:"base"`    // base layers it left, below them
+	Problems []string `json:"problems,omitempty"`
 }
 
 // OK says whether every image passed.

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.podman.io/image/v5/types"
@@ -13,8 +16,8 @@ import (
 )
 
 type verifyOptions struct {
-	authFile  string
-	tlsVerify bool
+	authFile, listen string
+	tlsVerify        bool
 }
 
 func newVerifyCommand() *cobra.Command {
@@ -30,25 +33,55 @@ base image's layer below them (docs/attestations.md).
 IMAGE is REGISTRY/REPO[:TAG|@DIGEST], docker://..., or oci:DIR[:TAG].
 
 Exit status: 0 verified, 1 verification failed (one line per problem),
-2 the image could not be read or the input is bad.`,
-		Args: cobra.ExactArgs(1),
+2 the image could not be read or the input is bad.
+
+With --listen ADDR and no IMAGE, answer GET /verify?image=REF over HTTP
+instead, for an admission controller: 200 {"verified": true|false, ...}
+when checked, 503 when the image could not be read.`,
+		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.listen != "" {
+				if len(args) != 0 {
+					return usageError{fmt.Errorf("--listen takes no IMAGE: images come with each request")}
+				}
+				return o.serve(cmd.Context(), cmd.ErrOrStderr())
+			}
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("verify: IMAGE is required (or --listen ADDR)")}
+			}
 			return o.run(cmd.Context(), args[0], cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.authFile, "authfile", "", "registry credentials file (default: $REGISTRY_AUTH_FILE, containers' auth.json, then $DOCKER_CONFIG/config.json or ~/.docker/config.json)")
 	f.BoolVar(&o.tlsVerify, "tls-verify", true, "verify registry TLS certificates; false also allows plain HTTP")
+	f.StringVar(&o.listen, "listen", "", "serve GET /verify?image=REF on ADDR (host:port) instead of checking one IMAGE")
 	return cmd
 }
 
-func (o *verifyOptions) run(ctx context.Context, image string, stdout io.Writer) error {
+func (o *verifyOptions) sys() *types.SystemContext {
 	sys := &types.SystemContext{AuthFilePath: authFile(o.authFile)}
 	if !o.tlsVerify {
 		sys.DockerInsecureSkipTLSVerify = types.OptionalBoolTrue
 		sys.OCIInsecureSkipTLSVerify = true
 	}
-	rep, err := verify.Verify(ctx, verify.Options{Image: image, Sys: sys})
+	return sys
+}
+
+// serve answers verify requests until the context ends (SIGTERM).
+func (o *verifyOptions) serve(ctx context.Context, stderr io.Writer) error {
+	srv := &http.Server{Addr: o.listen, Handler: verify.Handler(o.sys(), 2*time.Minute), ReadHeaderTimeout: 10 * time.Second}
+	stop := context.AfterFunc(ctx, func() { _ = srv.Shutdown(context.Background()) })
+	defer stop()
+	fmt.Fprintf(stderr, "hush: verify: listening on %s\n", o.listen)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return cannotVerify{err}
+	}
+	return nil
+}
+
+func (o *verifyOptions) run(ctx context.Context, image string, stdout io.Writer) error {
+	rep, err := verify.Verify(ctx, verify.Options{Image: image, Sys: o.sys()})
 	if err != nil {
 		return cannotVerify{err}
 	}
