@@ -397,3 +397,26 @@ func writeLayoutBlob(t *testing.T, dir string, b []byte) string {
 	}
 	return "sha256:" + h
 }
+
+// TestAttestNoSecrets: a build without secrets gives the guard nothing to
+// look for; its attestation says so (no-secrets) and verify accepts it,
+// but only because the statement lists no secret.
+func TestAttestNoSecrets(t *testing.T) {
+	dest := filepath.Join(tempDir(t), "layout")
+	buildIn(t, nil, contextBuild{
+		dockerfile: "FROM localhost/busybox\nRUN echo plain > /marker\n",
+		flags:      []string{"-o", "type=oci,dest=" + dest, "--provenance=mode=min"},
+	})
+	r := runHush(t, nil, call{args: []string{"verify", "oci:" + dest + ":latest"}})
+	if r.code != 0 {
+		t.Errorf("hush verify: exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	top := readLayoutIndex(t, dest)
+	_, att := splitIndex(t, parseDoc(t, "index", readBlob(t, dest, top.Manifests[0].Digest)))
+	for _, l := range parseDoc(t, "attestation manifest", readBlob(t, dest, att.Digest)).Layers {
+		st := readBlob(t, dest, l.Digest)
+		if l.Annotations["in-toto.io/predicate-type"] == "https://hush.build/guard/v1" && !bytes.Contains(st, []byte(`"status":"no-secrets"`)) {
+			t.Errorf("guard statement of a build without secrets: %s", st)
+		}
+	}
+}

@@ -105,11 +105,19 @@ func attachOCI(ctx context.Context, dir, tag string, attach Attach) (digest.Dige
 // layout, then copies the index and every manifest in it to the registry
 // unchanged (PreserveDigests: the attestation names the image's digest).
 func pushAttached(ctx context.Context, t Target, src types.ImageReference, tag string) (string, error) {
-	tmp, err := os.MkdirTemp(t.Sys.BigFilesTemporaryDir, "hush-attest-")
+	// The image passed the guard: its layout goes where containers/image
+	// keeps big files by default, on disk, not the build's tmpfs (a
+	// container's /dev/shm is 64 MiB). Recorded for the sweep after a kill.
+	tmp, err := os.MkdirTemp(bigFilesDir, "hush-attest-")
 	if err != nil {
 		return "", fmt.Errorf("push %s: %w", tag, err)
 	}
 	defer os.RemoveAll(tmp)
+	if t.Record != nil {
+		if err := t.Record(tmp); err != nil {
+			return "", fmt.Errorf("push %s: %w", tag, err)
+		}
+	}
 	lref, err := layout.NewReference(tmp, "image")
 	if err != nil {
 		return "", fmt.Errorf("push %s: %w", tag, err)
@@ -144,6 +152,9 @@ func pushAttached(ctx context.Context, t Target, src types.ImageReference, tag s
 	}
 	return d.String(), nil
 }
+
+// bigFilesDir is containers/image's default for big temporary files.
+const bigFilesDir = "/var/tmp"
 
 func readLayoutIndex(dir string) (*imgspecv1.Index, error) {
 	b, err := os.ReadFile(filepath.Join(dir, imgspecv1.ImageIndexFile))
