@@ -57,13 +57,16 @@ func TestAttestPush(t *testing.T) {
 		tag:        tag,
 		// NPM_TOKEN is credential-named and undeclared: provenance must
 		// leave it out; VERSION must be in it.
-		flags: []string{"--push", "--tls-verify=false", "--provenance=mode=max",
+		flags: []string{"-t", tag + "-also", "--push", "--tls-verify=false", "--provenance=mode=max",
 			"--build-arg", "NPM_TOKEN=" + npm, "--build-arg", "VERSION=7",
 			"--secret", "id=s,src=" + secretFile(t, "token", c.value)},
 	})
 	raw, err := skopeo(t, false, "inspect", "--tls-verify=false", "--raw", "docker://"+tag)
 	if err != nil {
 		t.Fatalf("the registry does not have %s: %v", tag, err)
+	}
+	if also, err := skopeo(t, false, "inspect", "--tls-verify=false", "--raw", "docker://"+tag+"-also"); err != nil || also != raw {
+		t.Errorf("the second tag does not name the same index (%v)", err)
 	}
 	idx := parseDoc(t, "index", []byte(raw))
 	img, att := splitIndex(t, idx)

@@ -101,32 +101,52 @@ func attachOCI(ctx context.Context, dir, tag string, attach Attach) (digest.Dige
 	return id, writeLayoutIndex(dir, idx)
 }
 
-// pushAttached writes the image and its attestations to a private OCI
-// layout, then copies the index and every manifest in it to the registry
-// unchanged (PreserveDigests: the attestation names the image's digest).
-func pushAttached(ctx context.Context, t Target, src types.ImageReference, tag string) (string, error) {
-	// The image passed the guard: its layout goes where containers/image
-	// keeps big files by default, on disk, not the build's tmpfs (a
-	// container's /dev/shm is 64 MiB). Recorded for the sweep after a kill.
-	tmp, err := os.MkdirTemp(bigFilesDir, "hush-attest-")
-	if err != nil {
-		return "", fmt.Errorf("push %s: %w", tag, err)
+// staged is the image and its attestations in a private OCI layout, made
+// once for every tag a push names.
+type staged struct {
+	dir string
+}
+
+func (st *staged) remove() {
+	if st.dir != "" {
+		os.RemoveAll(st.dir)
 	}
-	defer os.RemoveAll(tmp)
-	if t.Record != nil {
-		if err := t.Record(tmp); err != nil {
+}
+
+// push writes the image and its attestations to the staging layout (the
+// first time), then copies the index and every manifest in it to the
+// registry unchanged (PreserveDigests: the attestation names the image's
+// digest).
+func (st *staged) push(ctx context.Context, t Target, src types.ImageReference, tag string) (string, error) {
+	if st.dir == "" {
+		// The image passed the guard: its layout goes where
+		// containers/image keeps big files by default, on disk, not the
+		// build's tmpfs (a container's /dev/shm is 64 MiB). Recorded for
+		// the sweep after a kill.
+		tmp, err := os.MkdirTemp(bigFilesDir, "hush-attest-")
+		if err != nil {
 			return "", fmt.Errorf("push %s: %w", tag, err)
 		}
+		st.dir = tmp
+		if t.Record != nil {
+			if err := t.Record(tmp); err != nil {
+				return "", fmt.Errorf("push %s: %w", tag, err)
+			}
+		}
+		lref, err := layout.NewReference(tmp, "image")
+		if err != nil {
+			return "", fmt.Errorf("push %s: %w", tag, err)
+		}
+		if _, err := Copy(ctx, lref, src, t.Sys, t.Report); err != nil {
+			return "", fmt.Errorf("pushing %s: %w", tag, err)
+		}
+		if _, err := attachOCI(ctx, tmp, "image", t.Attach); err != nil {
+			return "", fmt.Errorf("pushing %s: %w", tag, err)
+		}
 	}
-	lref, err := layout.NewReference(tmp, "image")
+	lref, err := layout.NewReference(st.dir, "image")
 	if err != nil {
 		return "", fmt.Errorf("push %s: %w", tag, err)
-	}
-	if _, err := Copy(ctx, lref, src, t.Sys, t.Report); err != nil {
-		return "", fmt.Errorf("pushing %s: %w", tag, err)
-	}
-	if _, err := attachOCI(ctx, tmp, "image", t.Attach); err != nil {
-		return "", fmt.Errorf("pushing %s: %w", tag, err)
 	}
 	dest, err := docker.ParseReference("//" + tag)
 	if err != nil {

@@ -156,11 +156,13 @@ func Publish(ctx context.Context, t Target, outs []Output) (_ Published, err err
 		if !kinds[o.Type].push {
 			continue
 		}
+		push := push
+		if t.Attach != nil {
+			st := &staged{}
+			defer st.remove()
+			push = st.push
+		}
 		for _, tag := range t.Tags {
-			push := push
-			if t.Attach != nil {
-				push = pushAttached
-			}
 			d, err := push(ctx, t, src, tag)
 			if err != nil {
 				return Published{}, err
