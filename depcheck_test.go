@@ -71,6 +71,10 @@ var depRules = []struct {
 	// no secrets, no scans.
 	{module + "/builder/internal/index", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
+	// The history entries know imagebuilder's evaluation, not builds,
+	// storage or the subsystems (buildah and container mode both use it).
+	{module + "/builder/internal/history", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", "go.podman.io/storage"}},
 	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
 		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
