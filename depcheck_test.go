@@ -72,7 +72,7 @@ var depRules = []struct {
 	{module + "/builder/internal/index", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
 	// Platforms runs builds it is handed as functions: nothing of hush.
-	{module + "/builder/internal/platforms", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/...", "go.podman.io/..."}},
+	{module + "/internal/platforms", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/...", "go.podman.io/..."}},
 	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
 		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},

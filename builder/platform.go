@@ -6,7 +6,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/hushbuild/hush/builder/internal/platforms"
+	"github.com/hushbuild/hush/internal/platforms"
 )
 
 // setPlatform takes --platform's one platform (a list goes to

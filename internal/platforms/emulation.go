@@ -80,5 +80,5 @@ func EnableHint(dir string) string {
 	if _, err := os.Stat(filepath.Join(dir, "register")); err != nil {
 		return "mount binfmt_misc (mount -t binfmt_misc binfmt_misc " + dir + ") and apt-get install qemu-user-static binfmt-support"
 	}
-	return "apt-get install qemu-user-static binfmt-support (or docker run --privileged --rm tonistiigi/binfmt --install all)"
+	return "apt-get install qemu-user-static binfmt-support; installed but not registered (in a container): as root, grep -v '^#' /usr/lib/binfmt.d/qemu-ARCH.conf > " + dir + "/register"
 }
