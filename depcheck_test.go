@@ -75,6 +75,8 @@ var depRules = []struct {
 	// storage or the subsystems (buildah and container mode both use it).
 	{module + "/builder/internal/history", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", "go.podman.io/storage"}},
+	// Platforms runs builds it is handed as functions: nothing of hush.
+	{module + "/internal/platforms", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/...", "go.podman.io/..."}},
 	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
 		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},

@@ -181,6 +181,12 @@ func (ix *Index) Save(store storage.Store, names []string) (string, error) {
 	return ix.list.SaveToImage(store, d.Encoded(), names, ix.mime)
 }
 
+// SaveUnnamed stores the list under a fresh id, for a push only; the
+// caller deletes it.
+func (ix *Index) SaveUnnamed(store storage.Store) (string, error) {
+	return ix.list.SaveToImage(store, "", nil, ix.mime)
+}
+
 // Push copies the saved list and every instance it holds to dest (a
 // registry reference or an OCI layout) and returns the digest of the index
 // written. Blobs dest already has are not copied again.
