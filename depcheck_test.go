@@ -67,6 +67,8 @@ var depRules = []struct {
 	// builds, secrets or the subsystems that decide what to keep.
 	{module + "/builder/internal/ociconv", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
+	// imagecopy is below every package that copies images: nothing of hush.
+	{module + "/builder/internal/imagecopy", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/..."}},
 	// The index joins images others decided to keep: no build subsystem,
 	// no secrets, no scans.
 	{module + "/builder/internal/index", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
