@@ -242,6 +242,12 @@ func TestPlatformIndex(t *testing.T) {
 	if d := "sha256:" + sha256Hex(raw); len(top.Manifests) != 1 || top.Manifests[0].Digest != d {
 		t.Errorf("OCI layout index.json %s, want one entry: the pushed index %s", b, d)
 	}
+	// The index kept in local storage still has both images: a later
+	// push of it (as hush manifest push does) finds them.
+	r := runHush(t, c, call{args: []string{"manifest", "push", "--root", suite.root, "--runroot", suite.runRoot, "--tls-verify=false", ref, addr + "/multi/app:again"}})
+	if again, raw2 := rawManifest(t, addr+"/multi/app:again"); r.code != 0 || len(again.Manifests) != 2 {
+		t.Errorf("hush manifest push of the stored index: exit %d, pushed %s\n%s", r.code, raw2, c.mask(r.stderr))
+	}
 	out := filepath.Join(tempDir(t), "all")
 	if _, err := skopeo(t, false, "copy", "-q", "--all", "--src-tls-verify=false", "docker://"+ref, "oci:"+out+":x"); err != nil {
 		t.Fatal(err)
