@@ -16,7 +16,6 @@ import (
 	"runtime"
 	"runtime/trace"
 	"slices"
-	"strings"
 
 	"github.com/hushbuild/hush/builder/internal/cmode"
 	"github.com/hushbuild/hush/builder/internal/ctrdir"
@@ -37,7 +36,7 @@ import (
 // Build builds the Dockerfile Options name and returns the image it made.
 // On error nothing is tagged and the build's containers are removed.
 func Build(ctx context.Context, o Options) (*Result, error) {
-	if strings.Contains(o.Platform, ",") {
+	if wantsIndex(o) {
 		return buildIndex(ctx, o) // multiplatform.go
 	}
 	p, err := prepare(ctx, o)

@@ -36,6 +36,8 @@ have gpg           || need+=(gnupg)
 have openssl       || need+=(openssl)
 have ssh-keygen    || need+=(openssh-client)
 have zip           || need+=(zip)
+# tests/platform_test.go runs arm64 RUN steps through qemu-user (binfmt_misc).
+[ -e /usr/lib/binfmt.d/qemu-aarch64.conf ] || need+=(qemu-user-static binfmt-support)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "deps: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2; exit 1
