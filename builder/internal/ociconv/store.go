@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/hushbuild/hush/builder/internal/publish"
+	"github.com/hushbuild/hush/builder/internal/imagecopy"
 	"github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/manifest"
@@ -57,7 +57,7 @@ func ToOCI(ctx context.Context, store storage.Store, sys *types.SystemContext, i
 	conv := convertedRef{ImageReference: ref, manifest: om, configDigest: digest.FromBytes(oconfig), config: oconfig}
 	// The layers are in store already: containers/image finds them by
 	// their uncompressed digests and writes only the manifest and config.
-	if _, err := publish.Copy(ctx, dest, conv, sys, nil); err != nil {
+	if _, err := imagecopy.Copy(ctx, dest, conv, sys, nil); err != nil {
 		return "", fmt.Errorf("writing image %s as OCI: %w", id, err)
 	}
 	return newID, nil
