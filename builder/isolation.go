@@ -34,6 +34,9 @@ func (p *plan) setupIsolation(o Options) (define.Isolation, error) {
 		return 0, err
 	}
 	p.isolation = mode
+	if mode == IsolationContainer {
+		p.containerBlobCache()
+	}
 	if mode == IsolationChroot || mode == IsolationContainer {
 		fmt.Fprintf(p.stderr, "hush: isolation %s: %s\n", mode, d.Why)
 	}

@@ -199,9 +199,24 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			}
 		}
 	}()
+	// A stage no later stage builds FROM is read by COPY --from alone: its
+	// root is moved aside whole (renames) instead of committed, and COPY
+	// --from reads it there; it goes, in the background, when Run returns.
+	kept := make([]string, len(stages))
+	keepable := keepableStages(stages, froms, canKeep(staging))
+	defer func() {
+		for _, d := range kept {
+			if d != "" {
+				bin.drop(d)
+			}
+		}
+	}()
 	fromRoot := func(name string) (string, error) {
 		id := pulled[name]
 		if i, ok := stageIndex(stages, name); ok {
+			if kept[i] != "" {
+				return kept[i], nil
+			}
 			id = images[i]
 		}
 		if id == "" {
@@ -244,11 +259,13 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 				return "", fmt.Errorf("extracting %s: %w", froms[i], err)
 			}
 		}
-		before, err := scanRoot("/", ign)
-		if err != nil {
-			return "", err
+		var before rootState
+		if !keepable[i] {
+			if before, err = scanRoot("/", ign); err != nil {
+				return "", err
+			}
+			cur = before
 		}
-		cur = before
 		exec := &rootExecutor{
 			ctx: ctx, contextDir: j.ContextDir, stdout: j.Stdout, stderr: j.Stderr,
 			stepDir: stepDir, values: values, transient: mountsOf(j.Mounts), fromRoot: fromRoot,
@@ -282,6 +299,13 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			if err := ctx.Err(); err != nil {
 				return "", err
 			}
+		}
+		if keepable[i] {
+			if kept[i], err = bin.keep("/", ign); err != nil {
+				return "", fmt.Errorf("stage %d: %w", i+1, err)
+			}
+			fmt.Fprintf(j.Report, "--> stage %d kept for COPY --from\n", i+1)
+			continue
 		}
 		after, err := scanRoot("/", ign)
 		if err != nil {
