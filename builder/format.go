@@ -39,28 +39,31 @@ func (p *plan) applyFormat(f ImageFormat) error {
 	return nil
 }
 
-// toFormat returns the image the build hands on: id itself for
-// FormatDocker, else its OCI form (builder/internal/ociconv). The docker
+// toFormat returns the image the build hands on: id with docker's history
+// (history.go), for FormatOCI in its OCI form (builder/internal/ociconv). The docker
 // image is removed unless something still needs it: storage held it
 // before, buildah's --layers cache (which finds only images of the format
 // it commits), or the stage cache, which records it under its key.
 func (p *plan) toFormat(ctx context.Context, store storage.Store, before storestate.Snapshot, id string) (string, error) {
-	if p.format == FormatDocker {
-		return id, nil
-	}
 	ann := map[string]string{}
 	for _, a := range p.opts.Annotations {
 		k, v, _ := strings.Cut(a, "=")
 		ann[k] = v
 	}
-	oci, err := ociconv.ToOCI(ctx, store, p.sys, id, ann)
+	// The history as docker writes it (history.go); buildah's stays on
+	// the images its --layers cache reads.
+	hist, err := p.dockerHistory(store, id)
+	if err != nil {
+		fmt.Fprintf(p.stderr, "hush: warning: image history kept as buildah wrote it: %v\n", err)
+	}
+	oci, err := ociconv.Rewrite(ctx, store, p.sys, id, ociconv.Edit{OCI: p.format != FormatDocker, Annotations: ann, History: hist})
 	if oci != id && !before.Images[id] && !p.opts.Layers && !p.cache.Records(id) {
 		if img, err := store.Image(id); err == nil && len(img.Names) == 0 {
 			_, _ = store.DeleteImage(id, true)
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("writing the OCI image: %w", err)
+		return "", fmt.Errorf("writing the image: %w", err)
 	}
 	return oci, nil
 }

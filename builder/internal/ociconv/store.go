@@ -3,6 +3,7 @@ package ociconv
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -21,6 +22,26 @@ import (
 // docker format is returned as it is. The docker image is left in place:
 // the caller knows whether a cache still needs it.
 func ToOCI(ctx context.Context, store storage.Store, sys *types.SystemContext, id string, annotations map[string]string) (string, error) {
+	return Rewrite(ctx, store, sys, id, Edit{OCI: true, Annotations: annotations})
+}
+
+// Edit is what Rewrite changes in a docker-format image.
+type Edit struct {
+	OCI         bool              // write it as OCI (Convert)
+	Annotations map[string]string // OCI only
+	// History, when set, replaces the config's history: the entries the
+	// build wrote, as docker writes them (builder/internal/history).
+	History []v1.History
+}
+
+// Rewrite writes the docker-format image id again with e applied and
+// returns the new image's id; an image that is not docker format, or an
+// edit that changes nothing, returns id. The layers are reused, not
+// copied; the old image is left in place.
+func Rewrite(ctx context.Context, store storage.Store, sys *types.SystemContext, id string, e Edit) (string, error) {
+	if !e.OCI && e.History == nil {
+		return id, nil
+	}
 	ref, err := is.Transport.NewStoreReference(store, nil, id)
 	if err != nil {
 		return "", fmt.Errorf("referencing image %s: %w", id, err)
@@ -45,22 +66,50 @@ func ToOCI(ctx context.Context, store storage.Store, sys *types.SystemContext, i
 	if err != nil {
 		return "", fmt.Errorf("reading image %s config: %w", id, err)
 	}
-	om, oconfig, err := Convert(dm, dconfig, annotations)
-	if err != nil {
-		return "", fmt.Errorf("image %s: %w", id, err)
+	if e.History != nil {
+		if dconfig, err = withHistory(dconfig, e.History); err != nil {
+			return "", fmt.Errorf("image %s: %w", id, err)
+		}
+	}
+	om, oconfig, omt := dm, dconfig, manifest.DockerV2Schema2MediaType
+	if e.OCI {
+		if om, oconfig, err = Convert(dm, dconfig, e.Annotations); err != nil {
+			return "", fmt.Errorf("image %s: %w", id, err)
+		}
+		omt = v1.MediaTypeImageManifest
+	} else {
+		m.ConfigDescriptor.Digest, m.ConfigDescriptor.Size = digest.FromBytes(oconfig), int64(len(oconfig))
+		if om, err = m.Serialize(); err != nil {
+			return "", fmt.Errorf("image %s: %w", id, err)
+		}
 	}
 	newID := digest.FromBytes(oconfig).Encoded()
 	dest, err := is.Transport.NewStoreReference(store, nil, newID)
 	if err != nil {
 		return "", fmt.Errorf("referencing image %s: %w", newID, err)
 	}
-	conv := convertedRef{ImageReference: ref, manifest: om, configDigest: digest.FromBytes(oconfig), config: oconfig}
+	conv := convertedRef{ImageReference: ref, manifest: om, mediaType: omt, configDigest: digest.FromBytes(oconfig), config: oconfig}
 	// The layers are in store already: containers/image finds them by
 	// their uncompressed digests and writes only the manifest and config.
 	if _, err := publish.Copy(ctx, dest, conv, sys, nil); err != nil {
-		return "", fmt.Errorf("writing image %s as OCI: %w", id, err)
+		return "", fmt.Errorf("writing image %s: %w", id, err)
 	}
 	return newID, nil
+}
+
+// withHistory replaces a docker config's history, keeping every other
+// field as it is.
+func withHistory(config []byte, h []v1.History) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(config, &fields); err != nil {
+		return nil, fmt.Errorf("parsing config: %w", err)
+	}
+	hb, err := json.Marshal(h)
+	if err != nil {
+		return nil, err
+	}
+	fields["history"] = hb
+	return json.Marshal(fields)
 }
 
 func readBlob(ctx context.Context, src types.ImageSource, d digest.Digest) ([]byte, error) {
@@ -77,6 +126,7 @@ func readBlob(ctx context.Context, src types.ImageSource, d digest.Digest) ([]by
 type convertedRef struct {
 	types.ImageReference
 	manifest, config []byte
+	mediaType        string
 	configDigest     digest.Digest
 }
 
@@ -97,7 +147,7 @@ func (s convertedSource) GetManifest(_ context.Context, instance *digest.Digest)
 	if instance != nil {
 		return nil, "", fmt.Errorf("image has no manifest list, no instance %s", instance)
 	}
-	return s.r.manifest, v1.MediaTypeImageManifest, nil
+	return s.r.manifest, s.r.mediaType, nil
 }
 
 func (s convertedSource) GetBlob(ctx context.Context, info types.BlobInfo, cache types.BlobInfoCache) (io.ReadCloser, int64, error) {
