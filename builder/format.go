@@ -40,19 +40,26 @@ func (p *plan) applyFormat(f ImageFormat) error {
 	return nil
 }
 
-// toFormat returns the image the build hands on: its OCI form for
-// FormatOCI (builder/internal/ociconv), with the config fields buildah
-// writes otherwise than docker build set as docker does (ociconv.Edit) in
-// either format. The docker image buildah committed is removed unless
-// something still needs it: storage held it before, buildah's --layers
-// cache (which finds only images of the format it commits), or the stage
-// cache, which records it under its key.
+// toFormat returns the image the build hands on: id with docker's history
+// (history.go), for FormatOCI in its OCI form (builder/internal/ociconv),
+// with the config fields buildah writes otherwise than docker build set as
+// docker does (ociconv.Edit) in either format. The docker image buildah
+// committed is removed unless something still needs it: storage held it
+// before, buildah's --layers cache (which finds only images of the format
+// it commits), or the stage cache, which records it under its key.
 func (p *plan) toFormat(ctx context.Context, store storage.Store, before storestate.Snapshot, id string) (string, error) {
 	o := ociconv.Options{OCI: p.format != FormatDocker, Annotations: map[string]string{}, Edit: p.configEdit()}
 	for _, a := range p.opts.Annotations {
 		k, v, _ := strings.Cut(a, "=")
 		o.Annotations[k] = v
 	}
+	// The history as docker writes it (history.go); buildah's stays on
+	// the images its --layers cache reads.
+	hist, err := p.dockerHistory(store, id)
+	if err != nil {
+		fmt.Fprintf(p.stderr, "hush: warning: image history kept as buildah wrote it: %v\n", err)
+	}
+	o.History = hist
 	newID, err := ociconv.Rewrite(ctx, store, p.sys, id, o)
 	if newID != id && !before.Images[id] && !p.opts.Layers && !p.cache.Records(id) {
 		if img, err := store.Image(id); err == nil && len(img.Names) == 0 {
@@ -60,7 +67,7 @@ func (p *plan) toFormat(ctx context.Context, store storage.Store, before storest
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("writing the image config: %w", err)
+		return "", fmt.Errorf("writing the image: %w", err)
 	}
 	return newID, nil
 }

@@ -30,6 +30,9 @@ type Options struct {
 	OCI         bool              // write OCI media types (else keep docker's)
 	Annotations map[string]string // OCI manifest annotations
 	Edit        Edit              // config fields set as docker build sets them
+	// History, when set, replaces the config's history: the entries the
+	// build wrote, as docker writes them (builder/internal/history).
+	History []v1.History
 }
 
 // Rewrite writes the docker-format image id again in store, as OCI where
@@ -62,7 +65,13 @@ func Rewrite(ctx context.Context, store storage.Store, sys *types.SystemContext,
 	if err != nil {
 		return "", fmt.Errorf("reading image %s config: %w", id, err)
 	}
-	edited, err := editConfig(dconfig, o.Edit)
+	edited := dconfig
+	if o.History != nil {
+		if edited, err = withHistory(edited, o.History); err != nil {
+			return "", fmt.Errorf("image %s: %w", id, err)
+		}
+	}
+	edited, err = editConfig(edited, o.Edit)
 	if err != nil {
 		return "", fmt.Errorf("image %s config: %w", id, err)
 	}
@@ -110,6 +119,21 @@ func editConfig(config []byte, e Edit) ([]byte, error) {
 		return config, err
 	}
 	return json.Marshal(cfg)
+}
+
+// withHistory replaces a docker config's history, keeping every other
+// field as it is.
+func withHistory(config []byte, h []v1.History) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(config, &fields); err != nil {
+		return nil, fmt.Errorf("parsing config: %w", err)
+	}
+	hb, err := json.Marshal(h)
+	if err != nil {
+		return nil, err
+	}
+	fields["history"] = hb
+	return json.Marshal(fields)
 }
 
 func readBlob(ctx context.Context, src types.ImageSource, d digest.Digest) ([]byte, error) {
