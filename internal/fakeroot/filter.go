@@ -9,7 +9,9 @@ import (
 )
 
 // Supported reports whether this architecture has a filter.
-func Supported() error {
+func Supported() error { return supported() }
+
+func supported() error {
 	if runtime.GOARCH != "amd64" {
 		return fmt.Errorf("restricted isolation's fake root has no seccomp filter for %s yet", runtime.GOARCH)
 	}

@@ -76,6 +76,9 @@ func (o *Owners) handle(c *call) (notifResp, error) {
 		}
 		return notifResp{}, c.write(a[4], b)
 	}
+	if r, ok, err := o.handlePath(c); ok {
+		return r, err
+	}
 	return cont, nil
 }
 

@@ -2,6 +2,8 @@ package fakeroot
 
 import (
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -17,6 +19,51 @@ type Owners struct {
 	mu   sync.Mutex
 	recs map[fileKey]record
 	uid  uint32 // hush's own uid: the real owner of what the build writes
+	tr   translation
+}
+
+// translation is where steps' paths lead instead (Translate).
+type translation struct {
+	// root is the stage root; "" translates nothing.
+	root string
+	// etc: /etc and below lead to root/etc: Docker's init layer makes the
+	// container's /etc a root-owned directory, which a non-root uid cannot
+	// fill with the stage's.
+	etc bool
+	// tops are the top-level names / links into root: the name itself
+	// leads to root/name, so mkdir /app makes the stage's /app (the
+	// kernel makes nothing through a dangling link).
+	tops map[string]bool
+}
+
+// Translate makes steps' paths lead into the stage root dir where / cannot
+// hold them (the syscalls the filter catches): /etc and below unless /etc
+// links there, and each top-level name linked there.
+func (o *Owners) Translate(dir string) {
+	t := translation{root: dir, tops: map[string]bool{}}
+	entries, _ := os.ReadDir("/")
+	for _, e := range entries {
+		if l, err := os.Readlink("/" + e.Name()); err == nil && filepath.Clean(l) == filepath.Join(dir, e.Name()) {
+			t.tops[e.Name()] = true
+		}
+	}
+	t.etc = !t.tops["etc"]
+	o.tr = t
+}
+
+// translate is where the absolute path p leads, and whether it moved.
+func (t *translation) translate(p string) (string, bool) {
+	if t.root == "" {
+		return p, false
+	}
+	clean := filepath.Clean(p)
+	if t.etc && (clean == "/etc" || strings.HasPrefix(clean, "/etc/")) {
+		return t.root + clean, true
+	}
+	if strings.Count(clean, "/") == 1 && t.tops[clean[1:]] {
+		return t.root + clean, true
+	}
+	return p, false
 }
 
 type fileKey struct{ dev, ino uint64 }
@@ -186,3 +233,6 @@ func (o *Owners) deviceOf(st *unix.Statx_t) (uint32, uint64, bool) {
 	}
 	return r.kind, r.rdev, true
 }
+
+// Supported says why the fake root cannot work here (nil: it can).
+func (o *Owners) Supported() error { return Supported() }

@@ -72,7 +72,7 @@ func (o *Owners) Start(cmd *exec.Cmd) (stop func(), err error) {
 		_ = cmd.Process.Kill()
 		return nil, fmt.Errorf("fake root: the step's filter did not arrive: %w", err)
 	}
-	return o.supervise(listener), nil
+	return o.supervise(listener, cmd.Process.Pid), nil
 }
 
 // receiveFD reads the listener the shim sends; EOF means the shim failed

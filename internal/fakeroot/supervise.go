@@ -31,7 +31,7 @@ type notifResp struct {
 const atFDCWD = -100
 
 // supervise answers listener's notifications on a goroutine until stop.
-func (o *Owners) supervise(listener int) (stop func()) {
+func (o *Owners) supervise(listener, step int) (stop func()) {
 	var wake [2]int
 	if err := unix.Pipe2(wake[:], unix.O_CLOEXEC); err != nil {
 		wake = [2]int{-1, -1}
@@ -62,7 +62,10 @@ func (o *Owners) supervise(listener int) (stop func()) {
 			if err := ioctl(listener, unix.SECCOMP_IOCTL_NOTIF_RECV, unsafe.Pointer(&n)); err != nil {
 				continue // the caller died (ENOENT) or a signal came
 			}
-			r := o.answer(listener, &n)
+			r := o.answer(listener, step, &n)
+			if r.flags == sent {
+				continue // answered with the fd (SECCOMP_ADDFD_FLAG_SEND)
+			}
 			r.id = n.id
 			_ = ioctl(listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&r))
 		}
@@ -92,6 +95,8 @@ type call struct {
 	listener int
 	n        *notif
 	mem      *os.File
+	tr       *translation
+	step     int // the step's first process
 }
 
 func (c *call) valid() bool {
@@ -136,23 +141,30 @@ func (c *call) write(addr uint64, p []byte) error {
 }
 
 // path is where (dirfd, the string at addr) leads, as a path hush can use:
-// relative ones through the caller's /proc entries. fdOnly: AT_EMPTY_PATH
-// with an empty string names dirfd itself.
+// relative ones through the caller's /proc entries, /etc translated.
+// emptyOK: AT_EMPTY_PATH with an empty string names dirfd itself.
 func (c *call) path(dirfd int32, addr uint64, emptyOK bool) (string, error) {
+	p, _, err := c.target(dirfd, addr, emptyOK)
+	return p, err
+}
+
+// target is path, and whether /etc was translated in it.
+func (c *call) target(dirfd int32, addr uint64, emptyOK bool) (string, bool, error) {
 	p, err := c.str(addr)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if p == "" {
 		if !emptyOK {
-			return "", unix.ENOENT
+			return "", false, unix.ENOENT
 		}
-		return c.fdPath(dirfd), nil
+		return c.fdPath(dirfd), false, nil
 	}
 	if strings.HasPrefix(p, "/") {
-		return p, nil
+		t, moved := c.tr.translate(p)
+		return t, moved, nil
 	}
-	return c.fdPath(dirfd) + "/" + p, nil
+	return c.fdPath(dirfd) + "/" + p, false, nil
 }
 
 func (c *call) fdPath(fd int32) string {
@@ -173,13 +185,13 @@ func errResp(err error) notifResp {
 // cont lets the kernel run the syscall as asked.
 var cont = notifResp{flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
 
-func (o *Owners) answer(listener int, n *notif) notifResp {
+func (o *Owners) answer(listener, step int, n *notif) notifResp {
 	mem, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", n.pid), os.O_RDWR, 0)
 	if err != nil {
 		return cont // cannot look: let the kernel decide
 	}
 	defer mem.Close()
-	c := &call{listener: listener, n: n, mem: mem}
+	c := &call{listener: listener, n: n, mem: mem, tr: &o.tr, step: step}
 	r, err := o.handle(c)
 	if err != nil {
 		return errResp(err)

@@ -100,6 +100,8 @@ type stageImage struct {
 	createdBy string // the stage's last instruction, as buildah records it
 	labels    []string
 	created   time.Time
+	// owners rewrites the layer's owners (restricted isolation), or nil.
+	owners func(io.ReadCloser) io.ReadCloser
 }
 
 // imageConfig builds the OCI config of the stage's image: the base's, with
@@ -164,7 +166,7 @@ func commitStage(ctx context.Context, store storage.Store, sys *types.SystemCont
 	if err := os.MkdirAll(blobs, 0o700); err != nil {
 		return "", err
 	}
-	diffID, size, err := writeLayer(blobs, root, ch)
+	diffID, size, err := writeLayer(blobs, root, ch, s.owners)
 	if err != nil {
 		return "", fmt.Errorf("writing the stage's layer: %w", err)
 	}
@@ -220,10 +222,13 @@ func commitStage(ctx context.Context, store storage.Store, sys *types.SystemCont
 
 // writeLayer exports the changes under root as an uncompressed layer blob
 // in dir, named by its digest.
-func writeLayer(dir, root string, ch []archive.Change) (digest.Digest, int64, error) {
+func writeLayer(dir, root string, ch []archive.Change, owners func(io.ReadCloser) io.ReadCloser) (digest.Digest, int64, error) {
 	rc, err := archive.ExportChanges(root, ch, nil, nil)
 	if err != nil {
 		return "", 0, err
+	}
+	if owners != nil {
+		rc = owners(rc)
 	}
 	defer rc.Close()
 	f, err := os.CreateTemp(dir, "layer-")
