@@ -59,6 +59,7 @@ func (o *Owners) Incoming(r io.Reader) (io.ReadCloser, *Pending) {
 					pend.entries = append(pend.entries, e)
 				}
 				hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = uid, gid, "", ""
+				hdr.Format = tar.FormatUnknown // OpenShift's uids do not fit USTAR
 				if err := tw.WriteHeader(hdr); err != nil {
 					return err
 				}
@@ -132,6 +133,9 @@ func (o *Owners) Outgoing(root string, r io.ReadCloser) io.ReadCloser {
 						}
 					}
 					hdr.Uname, hdr.Gname = "", ""
+					if hdr.Uid > 0o7777777 || hdr.Gid > 0o7777777 {
+						hdr.Format = tar.FormatUnknown
+					}
 				}
 				if err := tw.WriteHeader(hdr); err != nil {
 					return err
