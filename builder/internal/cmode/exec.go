@@ -56,7 +56,7 @@ func (e *rootExecutor) EnsureContainerPath(path string) error {
 }
 
 func (e *rootExecutor) EnsureContainerPathAs(path, owner string, mode *os.FileMode) error {
-	path = filepath.Clean("/" + path)
+	path = e.host(path)
 	if fi, err := os.Stat(path); err == nil {
 		if !fi.IsDir() {
 			return fmt.Errorf("%s exists and is not a directory", path)
@@ -404,15 +404,15 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 	dest := c.Dest
 	destIsDir := strings.HasSuffix(dest, "/") || len(c.Src) > 1
 	dest = filepath.Clean("/" + dest)
-	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
+	if fi, err := os.Stat(e.host(dest)); err == nil && fi.IsDir() {
 		destIsDir = true
 	}
 	if len(c.Files) > 0 {
 		// COPY <<EOF: heredoc files go to dest.
 		for _, f := range c.Files {
-			p := dest
+			p := e.host(dest)
 			if destIsDir || len(c.Files) > 1 {
-				p = filepath.Join(dest, f.Name)
+				p = filepath.Join(e.host(dest), f.Name)
 			}
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				return err
@@ -484,10 +484,10 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 		defer rc.Close()
 		in, pend = rc, p
 	}
-	perr := copier.Put("/", putDir, put, in)
+	perr := copier.Put(e.host("/"), putDir, put, in)
 	pr.CloseWithError(perr)
 	if perr == nil && pend != nil {
-		perr = pend.Record(putDir, rename)
+		perr = pend.Record(e.host(putDir), rename)
 	}
 	gerr := <-errc
 	if gerr != nil {

@@ -153,6 +153,17 @@ func layerOwners(own *fakeroot.Owners, root string) func(io.ReadCloser) io.ReadC
 	return func(rc io.ReadCloser) io.ReadCloser { return own.Outgoing(root, rc) }
 }
 
+// host is where the stage's path p is in this container: under the stage
+// root (restricted isolation's /hush/root: a new top-level name cannot be
+// made in /), or p itself.
+func (e *rootExecutor) host(p string) string {
+	p = filepath.Clean("/" + p)
+	if e.root == "" || e.root == "/" {
+		return p
+	}
+	return filepath.Join(e.root, p)
+}
+
 // lchown sets an owner, or records it under the fake root.
 func (e *rootExecutor) lchown(path string, uid, gid int) error {
 	if e.fake != nil {
