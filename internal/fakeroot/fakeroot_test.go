@@ -97,3 +97,31 @@ func TestMknodRecorded(t *testing.T) {
 		t.Errorf("device record: %o %d %v", kind, rdev, ok)
 	}
 }
+
+// /etc paths lead into the stage root; other processes' environ is closed.
+func TestTranslateAndProcGuard(t *testing.T) {
+	if err := Supported(); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	o := New()
+	o.Translate(dir)
+	probe := "/etc/hush-fakeroot-probe-" + filepath.Base(dir)
+	defer os.Remove(probe)
+	out := run(t, o, dir, `set -e
+echo hi > `+probe+`; mkdir /etc/sub; mv `+probe+` /etc/sub/f; cat /etc/sub/f; ln -s f /etc/sub/l; readlink /etc/sub/l
+if cat /proc/1/environ >/dev/null 2>&1; then echo environ-open; else echo environ-closed; fi
+test -r /proc/self/environ && echo self-ok`)
+	if out != "hi\nf\nenviron-closed\nself-ok\n" {
+		t.Errorf("step output %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "etc/sub/f")); err != nil {
+		t.Errorf("the step's /etc file is not in the stage root: %v", err)
+	}
+	if _, err := os.Lstat(probe); err == nil {
+		t.Errorf("%s was written to the real /etc", probe)
+	}
+}
