@@ -34,17 +34,22 @@ type translation struct {
 	// leads to root/name, so mkdir /app makes the stage's /app (the
 	// kernel makes nothing through a dangling link).
 	tops map[string]bool
+	// real are the container's own top-level entries (/hush, /proc, ...):
+	// any other top-level name leads into root, with all below it.
+	real map[string]bool
 }
 
 // Translate makes steps' paths lead into the stage root dir where / cannot
 // hold them (the syscalls the filter catches): /etc and below unless /etc
 // links there, and each top-level name linked there.
 func (o *Owners) Translate(dir string) {
-	t := translation{root: dir, tops: map[string]bool{}}
+	t := translation{root: dir, tops: map[string]bool{}, real: map[string]bool{}}
 	entries, _ := os.ReadDir("/")
 	for _, e := range entries {
 		if l, err := os.Readlink("/" + e.Name()); err == nil && filepath.Clean(l) == filepath.Join(dir, e.Name()) {
 			t.tops[e.Name()] = true
+		} else {
+			t.real[e.Name()] = true
 		}
 	}
 	t.etc = !t.tops["etc"]
@@ -60,10 +65,15 @@ func (t *translation) translate(p string) (string, bool) {
 	if t.etc && (clean == "/etc" || strings.HasPrefix(clean, "/etc/")) {
 		return t.root + clean, true
 	}
-	if strings.Count(clean, "/") == 1 && t.tops[clean[1:]] {
-		return t.root + clean, true
+	top, _, deeper := strings.Cut(clean[1:], "/")
+	switch {
+	case top == "" || t.real[top]:
+		return p, false
+	case t.tops[top] && deeper:
+		return p, false // the kernel follows the link
 	}
-	return p, false
+	// The link itself, or a name / does not have (/deps.txt, /newtop/x).
+	return t.root + clean, true
 }
 
 type fileKey struct{ dev, ino uint64 }

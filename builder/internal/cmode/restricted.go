@@ -2,6 +2,7 @@ package cmode
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -46,6 +47,7 @@ func (j Job) newOwners() *fakeroot.Owners {
 	// root's: steps' /etc paths, and top-level names, lead into the stage
 	// root through the fake root.
 	o.Translate(isolation.RestrictedRoot)
+	// (And top-level names / does not have: steps' paths there too.)
 	return o
 }
 
@@ -122,6 +124,9 @@ func checkLinks(root, base string) error {
 		want := filepath.Join(root, e.Name())
 		if l, err := os.Readlink("/" + e.Name()); err == nil && filepath.Clean(l) == want {
 			continue
+		}
+		if _, err := os.Lstat("/" + e.Name()); errors.Is(err, os.ErrNotExist) {
+			continue // not in /: the fake root translates steps' paths there
 		}
 		if err := os.Symlink(want, "/"+e.Name()); err != nil {
 			return fmt.Errorf("restricted isolation: %s has /%s, which steps cannot reach: this container's / has no link /%s -> %s and is not writable by uid %d (add the link to hush's image, scripts/image.sh)", base, e.Name(), e.Name(), want, os.Geteuid())
