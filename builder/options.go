@@ -41,8 +41,13 @@ type Options struct {
 	NoCache bool
 	// Pull always pulls base images. Default: pull only if missing.
 	Pull bool
-	// Platform is os/arch[/variant]. Default: the host's.
+	// Platform is os/arch[/variant], or a comma-separated list of them:
+	// one build per platform, joined into one OCI index stored and pushed
+	// under the tags (multiplatform.go). Default: the host's.
 	Platform string
+	// PlatformParallel is how many platforms build at once. Default:
+	// one per two cores (builder/internal/platforms).
+	PlatformParallel int
 	// Network for RUN steps: "host" (default) or "none".
 	Network string
 	// Layers commits and caches one layer per instruction, as docker does.

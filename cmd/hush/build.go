@@ -24,6 +24,7 @@ type buildOptions struct {
 	sourceDateEpoch, isolation, format             string
 	noCache, pull, quiet, layers, push, tlsVerify  bool
 	forceContainer                                 bool
+	platformParallel                               int
 	storage                                        storageFlags
 	docker                                         dockerFlags
 	legacy                                         legacyFlags
@@ -55,7 +56,8 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.BoolVar(&o.noCache, "no-cache", false, "run every step: no cached layer (--layers) or stage (default mode) is used")
 	f.Var(pullFlag{&o.pull}, "pull", "always pull base images (default: only if missing); podman's --pull=always|missing|newer also work")
 	f.Lookup("pull").NoOptDefVal = "true"
-	f.StringVar(&o.platform, "platform", "", "target platform os/arch (only the host's)")
+	f.StringVar(&o.platform, "platform", "", "target platform os/arch[/variant], or a comma list of them: one build per platform, joined into one OCI index under the tags (RUN on a foreign platform needs qemu-user in binfmt_misc: hush doctor)")
+	f.IntVar(&o.platformParallel, "platform-parallel", 0, "how many platforms build at once (default: one per two cores)")
 	f.StringVar(&o.network, "network", "host", "network for RUN steps: host or none")
 	f.StringVar(&o.iidFile, "iidfile", "", "write the image id (sha256:...) to this file")
 	f.StringVar(&o.metadataFile, "metadata-file", "", "write JSON metadata (image id, digest, tags) to this file")
@@ -126,6 +128,7 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 		return opts, err
 	}
 	opts.ForceContainer = o.forceContainer
+	opts.PlatformParallel = o.platformParallel
 	if contextArg == "-" || o.file == "-" {
 		if contextArg == "-" && o.file == "-" {
 			return opts, fmt.Errorf("--file - and context - both read stdin: give one of them a path")

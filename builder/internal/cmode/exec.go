@@ -409,7 +409,7 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 			if destIsDir || len(c.Files) > 1 {
 				p = filepath.Join(dest, f.Name)
 			}
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			if err := mkdirAllOwned(filepath.Dir(p), ids.UID, ids.GID); err != nil {
 				return err
 			}
 			if err := os.WriteFile(p, []byte(f.Data), 0o644); err != nil {
@@ -460,7 +460,9 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 		}
 	}
 	get := copier.GetOptions{Excludes: excludes, ExpandArchives: c.Download, ChownDirs: ids, ChownFiles: ids, Chmod: c.Chmod, Parents: c.Parents}
-	put := copier.PutOptions{Rename: rename, DefaultDirOwner: &idtools.IDPair{UID: 0, GID: 0}}
+	// Missing parents of dest are the --chown owner's, as buildah, BuildKit
+	// and kaniko make them (root's without --chown).
+	put := copier.PutOptions{Rename: rename, DefaultDirOwner: ids}
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
@@ -478,4 +480,24 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 		return fmt.Errorf("%s: writing %s: %w", what, dest, perr)
 	}
 	return nil
+}
+
+// mkdirAllOwned makes dir and its missing parents (0755), each new one
+// owned by uid:gid.
+func mkdirAllOwned(dir string, uid, gid int) error {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s: not a directory", dir)
+		}
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirAllOwned(parent, uid, gid); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
+		return err
+	}
+	return os.Lchown(dir, uid, gid)
 }

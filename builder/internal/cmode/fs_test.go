@@ -355,8 +355,11 @@ func TestRemoveChanges(t *testing.T) {
 	write(t, root, "/leak/deep/file", "CANARY added")
 	write(t, root, "/usr/bin/tool", "CANARY added")
 	must(t, os.RemoveAll(filepath.Join(root, "tmp")))
-	must(t, removeChanges(root, l, before, skel))
-	if got, want := tree(t, root), "/etc /etc/os-release /hush /hush/bin /hush/bin/hush /tmp /usr /usr/bin /usr/bin/sh"; got != want {
+	bin := &trash{dir: filepath.Join(root, "hush", "staging")}
+	must(t, os.MkdirAll(bin.dir, 0o700))
+	must(t, removeChanges(root, l, before, skel, bin))
+	bin.wait()
+	if got, want := tree(t, root), "/etc /etc/os-release /hush /hush/bin /hush/bin/hush /hush/staging /tmp /usr /usr/bin /usr/bin/sh"; got != want {
 		t.Fatalf("after removeChanges: %s\nwant %s", got, want)
 	}
 }
@@ -393,5 +396,23 @@ func pastCtimeTick(t *testing.T, dir string) {
 		if time.Now().After(deadline) {
 			t.Fatal("the change-time clock did not tick in 5 s")
 		}
+	}
+}
+
+// TestTrashClearRoot: clearing through the trash leaves what clearRoot
+// leaves, and the moved entries are gone once wait returns.
+func TestTrashClearRoot(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"/etc/passwd", "/etc/hosts", "/hush/bin/hush", "/usr/bin/sh", "/usr/lib/deep/x", "/builds/p/src"} {
+		write(t, root, f, "x")
+	}
+	l := newIgnoreList("", "/hush", "/etc/hosts", "/builds/p")
+	bin := &trash{dir: filepath.Join(root, "hush", "staging")}
+	must(t, os.MkdirAll(bin.dir, 0o700))
+	must(t, bin.clearRoot(root, l))
+	bin.wait()
+	want := "/builds /builds/p /builds/p/src /etc /etc/hosts /hush /hush/bin /hush/bin/hush /hush/staging"
+	if got := tree(t, root); got != want {
+		t.Fatalf("after trash.clearRoot: %s\nwant %s", got, want)
 	}
 }

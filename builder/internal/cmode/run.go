@@ -58,7 +58,18 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	j.Defer(func() { os.RemoveAll(staging) })
 	if j.Sys != nil {
 		j.Sys.BigFilesTemporaryDir = staging
+		// c/image's blob info cache notes, as a base is pulled, which
+		// compressed blob in which repository each layer came from; the
+		// push finds the base's own blobs through it and neither
+		// recompresses nor uploads them again. Its default place,
+		// /var/lib/containers/cache, goes with the container's / when the
+		// first stage clears it: the staging directory outlives the stages.
+		if j.Sys.BlobInfoCacheDir == "" {
+			j.Sys.BlobInfoCacheDir = staging
+		}
 	}
+	bin := &trash{dir: staging}
+	j.Defer(bin.wait) // before staging goes (Defer runs last in, first out)
 	unlock, err := lockContainerMode(store)
 	if err != nil {
 		return "", err
@@ -83,7 +94,8 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 		if base, err := rundir.TmpfsBase(); err == nil {
 			skip = append(skip, base)
 		}
-		watch = func() (*selfPrint, error) { return watchSelf(ownDirOf(exe), filepath.Dir(exe), skip) }
+		hashes := hashCache{}
+		watch = func() (*selfPrint, error) { return watchSelf(ownDirOf(exe), filepath.Dir(exe), skip, hashes) }
 		if _, err := watch(); err != nil {
 			return "", err
 		}
@@ -107,7 +119,7 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	defer func() {
 		var rerr error
 		if cur != nil {
-			rerr = removeChanges("/", ign, cur, skel)
+			rerr = removeChanges("/", ign, cur, skel, bin)
 		} else {
 			rerr = restoreRoot("/", ign, skel)
 		}
@@ -224,7 +236,7 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 		}
 		ib.RunConfig.Image = froms[i] // imagebuilder's RUN wants a base named
 		cur = nil
-		if err := clearRoot("/", ign); err != nil {
+		if err := bin.clearRoot("/", ign); err != nil {
 			return "", fmt.Errorf("preparing / for stage %d: %w", i+1, err)
 		}
 		for _, l := range base.layers {
@@ -241,7 +253,7 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			ctx: ctx, contextDir: j.ContextDir, stdout: j.Stdout, stderr: j.Stderr,
 			stepDir: stepDir, values: values, transient: mountsOf(j.Mounts), fromRoot: fromRoot,
 		}
-		createdBy := ""
+		var steps []historyStep
 		for k, child := range st.Node.Children {
 			n++
 			step := ib.Step()
@@ -266,10 +278,7 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			if runErr != nil {
 				return "", fmt.Errorf("building at STEP %q: %w", child.Original, runErr)
 			}
-			createdBy = "/bin/sh -c #(nop) " + child.Original
-			if strings.EqualFold(step.Command, "run") {
-				createdBy = child.Original
-			}
+			steps = append(steps, stepHistory(step.Command, child.Original))
 			if err := ctx.Err(); err != nil {
 				return "", err
 			}
@@ -283,7 +292,7 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			created = *j.SourceDateEpoch
 		}
 		cfg := ib.Config()
-		s := stageImage{config: cfg, env: mergeEnv(ib.Env, ib.RunConfig.Env), createdBy: createdBy, created: created}
+		s := stageImage{config: cfg, env: mergeEnv(ib.Env, ib.RunConfig.Env), steps: steps, created: created}
 		if i == len(stages)-1 {
 			s.labels = j.Labels
 		}
@@ -675,12 +684,12 @@ func ownDirOf(exe string) string {
 // or modified file, link and added directory: whatever a step wrote), so
 // what remains is the stage's base image; top-level entries of the
 // skeleton a step removed come back empty.
-func removeChanges(root string, ign *ignoreList, before rootState, skel []topEntry) error {
+func removeChanges(root string, ign *ignoreList, before rootState, skel []topEntry, bin *trash) error {
 	after, err := scanRoot(root, ign)
 	if err != nil {
 		return restoreRoot(root, ign, skel)
 	}
-	var errs []error
+	var doomed []string
 	for _, c := range changes(before, after) {
 		if c.Kind == archive.ChangeDelete {
 			continue
@@ -688,10 +697,11 @@ func removeChanges(root string, ign *ignoreList, before rootState, skel []topEnt
 		if b, ok := before[c.Path]; ok && b.mode&unix.S_IFMT == unix.S_IFDIR && after[c.Path].mode&unix.S_IFMT == unix.S_IFDIR {
 			continue // a directory of the base whose entries changed
 		}
-		if err := os.RemoveAll(filepath.Join(root, c.Path)); err != nil {
-			errs = append(errs, err)
-		}
+		doomed = append(doomed, filepath.Join(root, c.Path))
 	}
+	// changes lists a new directory and its entries: moving the directory
+	// takes them along, and moving them is then a no-op.
+	errs := []error{bin.removeAll(doomed)}
 	for _, t := range skel {
 		p := filepath.Join(root, t.Name)
 		if _, err := os.Lstat(p); err == nil {

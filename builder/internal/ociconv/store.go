@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/hushbuild/hush/builder/internal/publish"
+	"github.com/hushbuild/hush/builder/internal/imagecopy"
 	"github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/manifest"
@@ -91,7 +91,7 @@ func Rewrite(ctx context.Context, store storage.Store, sys *types.SystemContext,
 	conv := convertedRef{ImageReference: ref, manifest: om, mediaType: omt, configDigest: digest.FromBytes(oconfig), config: oconfig}
 	// The layers are in store already: containers/image finds them by
 	// their uncompressed digests and writes only the manifest and config.
-	if _, err := publish.Copy(ctx, dest, conv, sys, nil); err != nil {
+	if _, err := imagecopy.Copy(ctx, dest, conv, sys, nil); err != nil {
 		return "", fmt.Errorf("writing image %s: %w", id, err)
 	}
 	return newID, nil

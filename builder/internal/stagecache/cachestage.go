@@ -168,7 +168,13 @@ func (s *stageCache) firstHere(store storage.Store, keys []string, need []int, p
 // a Dockerfile (by its path) and target: the name moves to each new one.
 func (s *stageCache) seenName(p *Cache) string {
 	df, _ := filepath.Abs(p.cfg.Dockerfile)
-	h := sha256.Sum256([]byte("hush-seen-v1\x00" + df + "\x00" + p.cfg.Target))
+	in := "hush-seen-v1\x00" + df + "\x00" + p.cfg.Target
+	if p.cfg.Platform != "" {
+		// One name per platform: a multi-platform build's platforms
+		// would otherwise take it from each other and drop the image.
+		in += "\x00" + p.cfg.Platform
+	}
+	h := sha256.Sum256([]byte(in))
 	return "localhost/hush-build-seen:" + hex.EncodeToString(h[:16])
 }
 
