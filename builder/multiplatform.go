@@ -175,6 +175,7 @@ func (first *plan) buildIndex(ctx context.Context, o Options, outs []Output, pla
 	}
 	for i, b := range images {
 		plans[i].cache.Export(ctx, store, b.before, b.id)
+		res.Platforms = append(res.Platforms, PlatformImage{Platform: plats[i].String(), ImageID: b.id})
 	}
 	return res, nil
 }

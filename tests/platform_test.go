@@ -55,10 +55,18 @@ func TestPlatformIndex(t *testing.T) {
 	ctx := platformContext(t, crossDockerfile)
 	layout := filepath.Join(tempDir(t), "layout")
 	ref := addr + "/multi/app:v1"
+	meta := filepath.Join(tempDir(t), "meta.json")
 	mustBuild(t, c, call{args: build("--platform", "linux/amd64,linux/arm64", "-t", ref, "--push", "--tls-verify=false",
-		"-o", "type=oci,dest="+layout, "--secret", "id=tok,src="+secretFile(t, "tok", c.value), ctx)})
+		"-o", "type=oci,dest="+layout, "--metadata-file", meta, "--secret", "id=tok,src="+secretFile(t, "tok", c.value), ctx)})
 
 	ix, raw := rawManifest(t, ref)
+	var md map[string]any
+	if b, err := os.ReadFile(meta); err != nil || json.Unmarshal(b, &md) != nil {
+		t.Fatalf("--metadata-file: %v", err)
+	}
+	if md["containerimage.digest"] != "sha256:"+sha256Hex(raw) || md["containerimage.config.digest"] != nil {
+		t.Errorf("--metadata-file %v: want containerimage.digest the pushed index's and no config digest", md)
+	}
 	if ix.MediaType != "application/vnd.oci.image.index.v1+json" || len(ix.Manifests) != 2 {
 		t.Fatalf("pushed %s, want an OCI index of two manifests:\n%s", ix.MediaType, raw)
 	}

@@ -251,12 +251,17 @@ func writeResultFiles(o *buildOptions, res *builder.Result) error {
 		}
 	}
 	if o.metadataFile != "" {
-		b, _ := json.MarshalIndent(map[string]any{
+		md := map[string]any{
 			"containerimage.config.digest": "sha256:" + res.ImageID,
 			"containerimage.digest":        res.Digest,
 			"image.name":                   strings.Join(res.Tags, ","),
 			"tags":                         res.Tags,
-		}, "", "  ")
+		}
+		if len(res.Platforms) > 0 {
+			// An index has no config: buildx writes none either.
+			delete(md, "containerimage.config.digest")
+		}
+		b, _ := json.MarshalIndent(md, "", "  ")
 		if err := os.WriteFile(o.metadataFile, append(b, '\n'), 0o644); err != nil {
 			return fmt.Errorf("writing --metadata-file: %w", err)
 		}
