@@ -67,10 +67,16 @@ var depRules = []struct {
 	// builds, secrets or the subsystems that decide what to keep.
 	{module + "/builder/internal/ociconv", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
+	// imagecopy is below every package that copies images: nothing of hush.
+	{module + "/builder/internal/imagecopy", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/..."}},
 	// The index joins images others decided to keep: no build subsystem,
 	// no secrets, no scans.
 	{module + "/builder/internal/index", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
+	// The history entries know imagebuilder's evaluation, not builds,
+	// storage or the subsystems (buildah and container mode both use it).
+	{module + "/builder/internal/history", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", "go.podman.io/storage"}},
 	// Platforms runs builds it is handed as functions: nothing of hush.
 	{module + "/internal/platforms", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/...", "go.podman.io/..."}},
 	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",

@@ -73,7 +73,7 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "extra output: type=oci,dest=DIR | type=docker,dest=FILE.tar | type=local,dest=DIR | type=tar,dest=FILE | type=registry (repeatable)")
 	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"), "Unix time to pin image timestamps to (default $SOURCE_DATE_EPOCH)")
 	f.StringVar(&o.runtime, "runtime", os.Getenv("BUILDAH_RUNTIME"), "OCI runtime for RUN (default: runc, else crun)")
-	f.StringVar(&o.isolation, "isolation", "auto", "isolation of RUN steps: auto, oci, rootless, chroot or container (auto: the strongest that works here)")
+	f.StringVar(&o.isolation, "isolation", "auto", "isolation of RUN steps: auto, oci, rootless, chroot, container or restricted (auto: the strongest that works here)")
 	f.BoolVar(&o.forceContainer, "force-container", false, "allow --isolation container where hush sees no container (it rewrites /)")
 	o.storage.register(cmd)
 	o.docker.register(cmd)

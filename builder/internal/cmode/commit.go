@@ -14,9 +14,11 @@ import (
 	"time"
 
 	docker "github.com/fsouza/go-dockerclient"
+	"github.com/hushbuild/hush/builder/internal/ociconv"
 	digest "github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	bdocker "go.podman.io/buildah/docker"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/oci/layout"
 	"go.podman.io/image/v5/signature"
@@ -33,6 +35,7 @@ type baseImage struct {
 	id     string // "" for scratch
 	layers []storage.Layer
 	config v1.Image
+	extras ociconv.Extras // Docker's fields the OCI config has no name for
 }
 
 // loadBase reads an image in storage (id "" is scratch).
@@ -63,11 +66,15 @@ func loadBase(ctx context.Context, store storage.Store, sys *types.SystemContext
 		return nil, fmt.Errorf("base image %s: %w", name, err)
 	}
 	defer src.Close()
-	cfg, err := src.OCIConfig(ctx)
+	// The raw config, not OCIConfig: that drops HEALTHCHECK, SHELL and
+	// ONBUILD, which the stage inherits.
+	raw, err := src.ConfigBlob(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("base image %s: config: %w", name, err)
 	}
-	b.config = *cfg
+	if b.config, b.extras, err = ociconv.ParseConfig(raw); err != nil {
+		return nil, fmt.Errorf("base image %s: %w", name, err)
+	}
 	return b, nil
 }
 
@@ -76,7 +83,12 @@ func (b *baseImage) dockerImage() *docker.Image {
 	c := b.config.Config
 	dc := &docker.Config{
 		Env: c.Env, Cmd: c.Cmd, Entrypoint: c.Entrypoint, WorkingDir: c.WorkingDir,
-		User: c.User, Labels: c.Labels, StopSignal: c.StopSignal,
+		User: c.User, Labels: c.Labels, StopSignal: c.StopSignal, ArgsEscaped: c.ArgsEscaped, //nolint:staticcheck // Docker's field, kept as BuildKit keeps it
+		Shell: b.extras.Shell, OnBuild: b.extras.OnBuild,
+	}
+	if h := b.extras.Healthcheck; h != nil {
+		dc.Healthcheck = &docker.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
+			StartPeriod: h.StartPeriod, StartInterval: h.StartInterval, Retries: h.Retries}
 	}
 	if len(c.ExposedPorts) > 0 {
 		dc.ExposedPorts = map[docker.Port]struct{}{}
@@ -95,21 +107,31 @@ func (b *baseImage) dockerImage() *docker.Image {
 
 // stageImage is what a stage commits besides its layer.
 type stageImage struct {
-	config    *docker.Config // imagebuilder's, after the last instruction
-	env       []string
-	createdBy string // the stage's last instruction, as buildah records it
-	labels    []string
-	created   time.Time
+	config  *docker.Config // imagebuilder's, after the last instruction
+	env     []string
+	steps   []historyStep // one per instruction, as docker records them
+	labels  []string
+	created time.Time
+	// owners rewrites the layer's owners (restricted isolation), or nil.
+	owners func(io.ReadCloser) io.ReadCloser
 }
 
 // imageConfig builds the OCI config of the stage's image: the base's, with
 // the stage's settings and one more layer.
-func (b *baseImage) imageConfig(s stageImage, diffID digest.Digest) v1.Image {
+func (b *baseImage) imageConfig(s stageImage, diffID digest.Digest) (v1.Image, ociconv.Extras) {
 	cfg := b.config
 	c := s.config
 	oc := v1.ImageConfig{
 		User: c.User, Env: s.env, Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir,
-		StopSignal: c.StopSignal, Labels: map[string]string{},
+		StopSignal: c.StopSignal, Labels: map[string]string{}, ArgsEscaped: c.ArgsEscaped, //nolint:staticcheck // Docker's field
+	}
+	x := ociconv.Extras{Shell: c.Shell, OnBuild: c.OnBuild}
+	if len(x.OnBuild) == 0 {
+		x.OnBuild = nil
+	}
+	if h := c.Healthcheck; h != nil {
+		x.Healthcheck = &bdocker.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
+			StartPeriod: h.StartPeriod, StartInterval: h.StartInterval, Retries: h.Retries}
 	}
 	if len(oc.Entrypoint) == 0 {
 		oc.Entrypoint = nil
@@ -141,13 +163,8 @@ func (b *baseImage) imageConfig(s stageImage, diffID digest.Digest) v1.Image {
 	cfg.Config = oc
 	cfg.Platform = v1.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
 	cfg.RootFS = v1.RootFS{Type: "layers", DiffIDs: append(append([]digest.Digest{}, b.config.RootFS.DiffIDs...), diffID)}
-	cfg.History = append(append([]v1.History{}, b.config.History...), v1.History{
-		Created:   &created,
-		CreatedBy: s.createdBy,
-		// buildah's mark: the guard finds where the build's layers begin.
-		Comment: "FROM " + b.name,
-	})
-	return cfg
+	cfg.History = append(append([]v1.History{}, b.config.History...), s.history(b.name, &created)...)
+	return cfg, x
 }
 
 // commitStage writes the stage's changes as one layer on top of its base
@@ -164,12 +181,16 @@ func commitStage(ctx context.Context, store storage.Store, sys *types.SystemCont
 	if err := os.MkdirAll(blobs, 0o700); err != nil {
 		return "", err
 	}
-	diffID, size, err := writeLayer(blobs, root, ch)
+	diffID, size, err := writeLayer(blobs, root, ch, s.owners)
 	if err != nil {
 		return "", fmt.Errorf("writing the stage's layer: %w", err)
 	}
-	cfg := base.imageConfig(s, diffID)
-	cfgDesc, err := writeJSONBlob(blobs, v1.MediaTypeImageConfig, cfg)
+	cfg, extras := base.imageConfig(s, diffID)
+	cfgBytes, err := ociconv.MarshalConfig(cfg, extras)
+	if err != nil {
+		return "", err
+	}
+	cfgDesc, err := writeBlob(blobs, v1.MediaTypeImageConfig, cfgBytes)
 	if err != nil {
 		return "", err
 	}
@@ -220,10 +241,13 @@ func commitStage(ctx context.Context, store storage.Store, sys *types.SystemCont
 
 // writeLayer exports the changes under root as an uncompressed layer blob
 // in dir, named by its digest.
-func writeLayer(dir, root string, ch []archive.Change) (digest.Digest, int64, error) {
+func writeLayer(dir, root string, ch []archive.Change, owners func(io.ReadCloser) io.ReadCloser) (digest.Digest, int64, error) {
 	rc, err := archive.ExportChanges(root, ch, nil, nil)
 	if err != nil {
 		return "", 0, err
+	}
+	if owners != nil {
+		rc = owners(rc)
 	}
 	defer rc.Close()
 	f, err := os.CreateTemp(dir, "layer-")
@@ -251,6 +275,10 @@ func writeJSONBlob(dir, mediaType string, v any) (v1.Descriptor, error) {
 	if err != nil {
 		return v1.Descriptor{}, err
 	}
+	return writeBlob(dir, mediaType, b)
+}
+
+func writeBlob(dir, mediaType string, b []byte) (v1.Descriptor, error) {
 	d := digest.FromBytes(b)
 	if err := os.WriteFile(filepath.Join(dir, d.Encoded()), b, 0o600); err != nil {
 		return v1.Descriptor{}, err
