@@ -46,7 +46,7 @@ type Options struct {
 	// under the tags (multiplatform.go). Default: the host's.
 	Platform string
 	// PlatformParallel is how many platforms build at once. Default:
-	// one per core, at most one per platform (internal/platforms).
+	// 1 (internal/platforms says why).
 	PlatformParallel int
 	// Network for RUN steps: "host" (default) or "none".
 	Network string
@@ -144,4 +144,14 @@ type Result struct {
 	Digest string
 	// Tags are the fully qualified names given to the image.
 	Tags []string
+	// Platforms, for a build of several platforms, are each platform's
+	// image; ImageID is then the index's id in local storage (its digest
+	// there) and Digest the index's (with a push, the registry's).
+	Platforms []PlatformImage
+}
+
+// PlatformImage is one platform's image of a multi-platform build.
+type PlatformImage struct {
+	Platform string // os/arch[/variant]
+	ImageID  string
 }

@@ -57,7 +57,7 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.Var(pullFlag{&o.pull}, "pull", "always pull base images (default: only if missing); podman's --pull=always|missing|newer also work")
 	f.Lookup("pull").NoOptDefVal = "true"
 	f.StringVar(&o.platform, "platform", "", "target platform os/arch[/variant], or a comma list of them: one build per platform, joined into one OCI index under the tags (RUN on a foreign platform needs qemu-user in binfmt_misc: hush doctor)")
-	f.IntVar(&o.platformParallel, "platform-parallel", 0, "how many platforms build at once (default: one per core)")
+	f.IntVar(&o.platformParallel, "platform-parallel", 0, "how many platforms build at once (default 1; more is faster but a refusal may then exit 1, not 3: docs/platforms.md)")
 	f.StringVar(&o.network, "network", "host", "network for RUN steps: host or none")
 	f.StringVar(&o.iidFile, "iidfile", "", "write the image id (sha256:...) to this file")
 	f.StringVar(&o.metadataFile, "metadata-file", "", "write JSON metadata (image id, digest, tags) to this file")
@@ -251,12 +251,17 @@ func writeResultFiles(o *buildOptions, res *builder.Result) error {
 		}
 	}
 	if o.metadataFile != "" {
-		b, _ := json.MarshalIndent(map[string]any{
+		md := map[string]any{
 			"containerimage.config.digest": "sha256:" + res.ImageID,
 			"containerimage.digest":        res.Digest,
 			"image.name":                   strings.Join(res.Tags, ","),
 			"tags":                         res.Tags,
-		}, "", "  ")
+		}
+		if len(res.Platforms) > 0 {
+			// An index has no config: buildx writes none either.
+			delete(md, "containerimage.config.digest")
+		}
+		b, _ := json.MarshalIndent(md, "", "  ")
 		if err := os.WriteFile(o.metadataFile, append(b, '\n'), 0o644); err != nil {
 			return fmt.Errorf("writing --metadata-file: %w", err)
 		}

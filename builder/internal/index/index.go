@@ -179,11 +179,23 @@ func (ix *Index) Save(store storage.Store, names []string) (string, error) {
 		return "", err
 	}
 	id, err := ix.list.SaveToImage(store, d.Encoded(), names, ix.mime)
-	if err == nil && len(names) > 0 {
-		// Saved before under this id: SaveToImage updated its data only.
-		err = store.AddNames(id, names)
+	if err != nil {
+		return "", err
 	}
-	return id, err
+	if len(names) > 0 {
+		// Saved before under this id: SaveToImage updated its data only.
+		if err := store.AddNames(id, names); err != nil {
+			return "", err
+		}
+	}
+	// Read back: a list saved over an existing id does not learn which
+	// image holds it, and Push needs that.
+	_, l, err := manifests.LoadFromImage(store, id)
+	if err != nil {
+		return "", err
+	}
+	ix.list = l
+	return id, nil
 }
 
 // SaveUnnamed stores the list under a fresh id, for a push only; the

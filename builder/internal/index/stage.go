@@ -6,12 +6,10 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/hushbuild/hush/builder/internal/imagecopy"
 	digest "github.com/opencontainers/go-digest"
-
-	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/manifest"
 	"go.podman.io/image/v5/oci/layout"
-	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/types"
 )
 
@@ -20,15 +18,8 @@ import (
 // A registry then receives these manifests as they are (no layer is
 // compressed again), so their digests are the ones attachments must name:
 // an image in local storage has another digest than the one a push gives
-// it. The images are hush's own, past the guard: any signature policy.
+// it. The images are hush's own, past the guard: imagecopy's copy.
 func Stage(ctx context.Context, sys *types.SystemContext, dir string, images []types.ImageReference) ([]types.ImageReference, []Staged, error) {
-	policy, err := signature.NewPolicyContext(&signature.Policy{
-		Default: signature.PolicyRequirements{signature.NewPRInsecureAcceptAnything()},
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer func() { _ = policy.Destroy() }()
 	refs := make([]types.ImageReference, len(images))
 	staged := make([]Staged, len(images))
 	for i, img := range images {
@@ -36,7 +27,7 @@ func Stage(ctx context.Context, sys *types.SystemContext, dir string, images []t
 		if err != nil {
 			return nil, nil, err
 		}
-		raw, err := copy.Image(ctx, policy, ref, img, &copy.Options{SourceCtx: sys, DestinationCtx: sys})
+		raw, err := imagecopy.Copy(ctx, ref, img, sys, nil)
 		if err != nil {
 			return nil, nil, fmt.Errorf("staging image %d for the index: %w", i, err)
 		}
