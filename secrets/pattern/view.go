@@ -59,7 +59,9 @@ type viewCtx struct {
 	budget int // decoded bytes left in this window
 	err    error
 	cut    bool // the window's end is not the data's
-	scr    [maxViewDepth + 1]viewScratch
+	// gram is why the gate last said yes (view_gate.go).
+	gram int
+	scr  [maxViewDepth + 1]viewScratch
 	// after[d] is the dialect whose decoding level d scans (0 for a
 	// whole-run decoding): escapes nest in the dialects' order only, or
 	// as the same dialect where its own decoding made the escape (\\u00e4),
@@ -75,6 +77,10 @@ type viewScratch struct {
 	// merged holds the escapes' triggers in order.
 	merged []int
 	uw     unwrap
+	// The gate's buffers (view_gate.go), and the marks it let through.
+	local  localWin
+	useful []mark
+	reach  []int // each trigger's reach
 }
 
 // hit is a view's match in the coordinates of the buffer being scanned.
@@ -119,6 +125,9 @@ func (c *viewCtx) scan(b []byte, from, depth int, chain string, near []mark, bin
 		}
 	}
 	c.runs(b, from, depth, chain, near, emit, keep)
+	if near == nil {
+		c.wide(b, from, depth, chain, emit, keep)
+	}
 	if !binary {
 		if near == nil {
 			// Hex notations hold no escapes: an escape dialect's
@@ -142,6 +151,10 @@ func (c *viewCtx) nearMarks(near []mark, lo, hi int) bool {
 
 // runs decodes the base64 and hex runs of b.
 func (c *viewCtx) runs(b []byte, from, depth int, chain string, near []mark, emit func(hit), keep func(int)) {
+	if near != nil {
+		c.nearRuns(b, from, depth, chain, near, emit, keep)
+		return
+	}
 	t := &alpha8
 	lastEnd := -1
 	for i := from; i+8 <= len(b); {
@@ -238,6 +251,16 @@ func runEnd(b []byte, s int) (e, chars int) {
 // run decodes one run [s, e) of b.
 func (c *viewCtx) run(r []byte, s, e, depth int, chain string, open bool, emit func(hit), keep func(int)) {
 	sc := &c.scr[depth]
+	if r[0] <= 'Z' && isBase32(r) {
+		if head := decodeBase32(r[:min(len(r), 96)], sc.out[:0]); looksText(head) || compressed(head) {
+			if open {
+				keep(s + b32From(r, len(r)-c.reach))
+			}
+			sc.out = decodeBase32(r, sc.out[:0])
+			c.whole(sc.out, s, e, 8, 5, depth, chain+"/"+EncBase32, open, emit)
+			return
+		}
+	}
 	// A head that holds a character no hex digit and one no lower-case
 	// letter makes the run base64 whatever follows: when the head
 	// decodes to binary, the run is left without a pass over the rest
