@@ -163,6 +163,13 @@ func (c *viewCtx) runs(b []byte, from, depth int, chain string, near []mark, emi
 			i += 8
 			continue
 		}
+		// A run of minRun characters holds this block and four more on
+		// one side of it (or reaches the window's end).
+		if i-4 >= from && i+12 <= len(b) && t[b[i-4]]&t[b[i-3]]&t[b[i-2]]&t[b[i-1]] == 0 &&
+			t[b[i+8]]&t[b[i+9]]&t[b[i+10]]&t[b[i+11]] == 0 && !wrapBreak(b, i+8) {
+			i += 8
+			continue
+		}
 		s := i
 		for s > from && b64val[b[s-1]] != 0xff {
 			s--
@@ -193,6 +200,12 @@ func (c *viewCtx) runs(b []byte, from, depth int, chain string, near []mark, emi
 			keep(s)
 		}
 	}
+}
+
+// wrapBreak reports whether a line break lies among the four bytes from
+// b[i] on: a run may go on past it on the next line.
+func wrapBreak(b []byte, i int) bool {
+	return b[i] == '\n' || b[i] == '\r' || b[i+1] == '\n' || b[i+1] == '\r' || b[i+2] == '\n' || b[i+3] == '\n'
 }
 
 // onlyPadding reports whether b holds nothing but base64 padding and

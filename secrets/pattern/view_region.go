@@ -372,33 +372,20 @@ func (c *viewCtx) sepHex(b []byte, from, depth int, chain string, near []mark, e
 			trig = append(trig, lineStart(b, i-2))
 		}
 	}
-	// od's dumps: "0000020 67 68 ..." (an octal offset column and one
-	// space) and, with -An, " 67 68 ..." lines.
-	for i := from; ; {
-		k := bytes.Index(b[i:], []byte("0 "))
-		if k < 0 {
-			break
-		}
-		i += k + 2
-		if t := i - 8; t >= 0 && (t == 0 || b[t-1] == '\n' || b[t-1] == 0) && octalRun(b[t:i-1]) && spacedHex(b[i-1:]) {
-			trig = append(trig, t)
-		}
-	}
-	for _, ls := range []string{"\n ", "\x00 "} {
-		// A line start, or a file's start in a tar member.
-		for i := from; ; {
-			k := bytes.Index(b[i:], []byte(ls))
-			if k < 0 {
+	// od's dumps ("0000020 67 68 ..." and, with -An, " 67 68 ..."): a
+	// line of one holds 16 bytes in 48 characters, so a sample every
+	// 32 bytes lands where nine of them follow in the same line.
+	for i := from; i+9+2 <= len(b); i += 32 {
+		for p := i; p < i+3; p++ {
+			if spacedHex(b[p:]) {
+				ls := p
+				for ls > max(0, p-64) && b[ls-1] != '\n' && b[ls-1] != 0 {
+					ls--
+				}
+				trig = append(trig, ls)
 				break
 			}
-			i += k + 1
-			if spacedHex(b[i:]) {
-				trig = append(trig, i)
-			}
 		}
-	}
-	if from == 0 && spacedHex(b) {
-		trig = append(trig, 0)
 	}
 	sc.trig = trig
 	if len(trig) == 0 {
