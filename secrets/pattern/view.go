@@ -59,9 +59,14 @@ type viewCtx struct {
 	budget int // decoded bytes left in this window
 	err    error
 	cut    bool // the window's end is not the data's
-	// gram is why the gate last said yes (view_gate.go).
-	gram int
-	scr  [maxViewDepth + 1]viewScratch
+	// gram is why the gate last said yes (view_gate.go); lastReach is
+	// gateReach's last count, by buffer and escape.
+	gram      int
+	lastReach struct {
+		b    *byte
+		t, r int
+	}
+	scr [maxViewDepth + 1]viewScratch
 	// after[d] is the dialect whose decoding level d scans (0 for a
 	// whole-run decoding): escapes nest in the dialects' order only, or
 	// as the same dialect where its own decoding made the escape (\\u00e4),
@@ -78,9 +83,10 @@ type viewScratch struct {
 	merged []int
 	uw     unwrap
 	// The gate's buffers (view_gate.go), and the marks it let through.
-	local  localWin
-	useful []mark
-	reach  []int // each trigger's reach
+	local   localWin
+	useful  []mark
+	gateOff bool  // most escapes passed: the gate is off for the window
+	reach   []int // each trigger's reach
 }
 
 // hit is a view's match in the coordinates of the buffer being scanned.

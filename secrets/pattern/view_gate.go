@@ -123,8 +123,15 @@ func (c *viewCtx) gateReach(b []byte, t int) int {
 		case '"', '\'':
 			grow = 4
 		}
-		lo, hi := max(0, t-c.reach), min(len(b), t+c.reach)
-		return min(c.reach, c.m.maxLen+grow*bytes.Count(b[lo:hi], b[t:t+1]))
+		// Counted once for the escapes within 256 bytes of each other
+		// (a cluster), widened by those 256 bytes.
+		if c.lastReach.b == &b[0] && t-c.lastReach.t < 256 && t >= c.lastReach.t {
+			return c.lastReach.r
+		}
+		lo, hi := max(0, t-c.reach), min(len(b), t+c.reach+256)
+		r := min(c.reach, c.m.maxLen+256+grow*bytes.Count(b[lo:hi], b[t:t+1]))
+		c.lastReach.b, c.lastReach.t, c.lastReach.r = &b[0], t, r
+		return r
 	}
 	return c.reach
 }

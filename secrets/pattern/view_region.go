@@ -109,12 +109,24 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 	n := 0
 	reach := sc.reach[:0]
 	sc.local.hi = 0 // a window of another buffer
-	for _, t := range trig {
+	// Where escapes are dense (escaped JSON, a C string table), or most
+	// pass the gate, it only costs: with more than one escape in 64
+	// bytes, or past 64 escapes with more than half through, every
+	// escape and mark is taken.
+	sc.gateOff = len(trig) > (len(b)-from)/64
+	for k, t := range trig {
+		if sc.gateOff {
+			trig[n] = t
+			n++
+			reach = append(reach, c.reach)
+			continue
+		}
 		if c.trigUseful(b, t, sc) {
 			trig[n] = t
 			n++
 			reach = append(reach, c.gateReach(b, t))
 		}
+		sc.gateOff = k >= 64 && 2*n > k
 	}
 	trig, sc.reach = trig[:n], reach
 	// Regions, in order; each decoded by the dialects it holds.
@@ -257,13 +269,16 @@ func (c *viewCtx) region(b []byte, lo, d, depth int, chain string, cut bool, emi
 	sc.out, sc.marks = out, marks
 	// The level below looks only near the marks the gate lets through;
 	// offsets map through all of them.
-	useful := sc.useful[:0]
-	for _, m := range marks {
-		if c.useful(out, m.dec, m.decEnd, cut) {
-			useful = append(useful, m)
+	useful := marks
+	if !sc.gateOff {
+		useful = sc.useful[:0]
+		for _, m := range marks {
+			if c.useful(out, m.dec, m.decEnd, cut) {
+				useful = append(useful, m)
+			}
 		}
+		sc.useful = useful
 	}
-	sc.useful = useful
 	if len(useful) == 0 || !c.spend(len(out)) {
 		return
 	}
@@ -377,7 +392,7 @@ func (c *viewCtx) sepHex(b []byte, from, depth int, chain string, near []mark, e
 	// 32 bytes lands where nine of them follow in the same line.
 	for i := from; i+9+2 <= len(b); i += 32 {
 		for p := i; p < i+3; p++ {
-			if spacedHex(b[p:]) {
+			if b[p] == ' ' && spacedHex(b[p:]) {
 				ls := p
 				for ls > max(0, p-64) && b[ls-1] != '\n' && b[ls-1] != 0 {
 					ls--

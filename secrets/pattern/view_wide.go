@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"bytes"
 	"encoding/binary"
 	"unicode/utf8"
 )
@@ -36,7 +37,12 @@ func (c *viewCtx) wide(b []byte, from, depth int, chain string, emit func(hit), 
 		// are passed with one test.
 		if i&7 == 0 && i+8 <= len(b) {
 			if x := binary.LittleEndian.Uint64(b[i:]); (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
-				i += 4
+				// On to the next zero byte, in a vector search.
+				k := bytes.IndexByte(b[i+8:], 0)
+				if k < 0 {
+					return
+				}
+				i = (i+8+k)&^7 - 4
 				continue
 			}
 		}
