@@ -96,3 +96,26 @@ func BenchmarkContent(b *testing.B) {
 		}
 	}
 }
+
+// TestContentClean streams the real plain bytes of BenchmarkContent (the
+// machine's Go binary, Python tree, node_modules, Debian rootfs files)
+// through the views with eight secrets of every kind: no match, and no
+// incomplete scan (a false refusal either way).
+func TestContentClean(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads ~100 MB of the machine's files")
+	}
+	set := NewSet(benchSecrets(t)...)
+	for _, d := range contentData(t) {
+		var got []Match
+		st := set.NewStream(func(m Match) { got = append(got, m) })
+		for p := d.data; len(p) > 0; {
+			k := min(len(p), 64<<10)
+			_, _ = st.Write(p[:k])
+			p = p[k:]
+		}
+		if len(got) > 0 || st.Err() != nil {
+			t.Errorf("%s (%d bytes): %d matches (first %v), err %v", d.name, len(d.data), len(got), got[:min(1, len(got))], st.Err())
+		}
+	}
+}
