@@ -43,6 +43,7 @@ skopeo copy -q "docker-archive:$image" "docker-daemon:$himg" >/dev/null
 work=$(mktemp -d /var/tmp/hush-bench-container.XXXXXX)
 chmod 755 "$work"
 . "$here/bench/lib.sh"
+trap 'docker rmi -f "$himg" >/dev/null 2>&1; bench_cleanup' EXIT
 
 bench_registry
 
@@ -122,7 +123,6 @@ exec docker run --network host "\$@" -v "$work/k/\$c:/workspace:ro" -v "$work/se
   --insecure --insecure-pull --skip-tls-verify --skip-tls-verify-pull
 SH
 chmod +x "$work/run.sh"
-trap 'docker rmi -f "$himg" >/dev/null 2>&1; bench_cleanup' EXIT
 cases=${CASES:-true pip big multi secret}
 echo "hush (container mode) and kaniko $kimg, root, default seccomp, host network, registry $reg; RUNS=${RUNS:-3}"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
