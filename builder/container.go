@@ -2,6 +2,7 @@ package builder
 
 import (
 	"github.com/hushbuild/hush/builder/internal/cmode"
+	"github.com/hushbuild/hush/internal/isolation"
 	"go.podman.io/buildah/define"
 )
 
@@ -17,9 +18,9 @@ func (p *plan) containerJob() cmode.Job {
 		Args: p.opts.Args, Target: p.opts.Target, Labels: p.opts.Labels,
 		SourceDateEpoch: p.opts.SourceDateEpoch, PullPolicy: p.opts.PullPolicy,
 		Layers: p.opts.Layers, NoNetwork: p.opts.ConfigureNetwork == define.NetworkDisabled,
-		Restricted: p.isolation == IsolationRestricted,
-		Sys:        p.sys,
-		Report:     p.opts.ReportWriter, Stdout: p.opts.Out, Stderr: p.opts.Err, Warn: p.stderr,
+		Restricted: p.isolation == IsolationRestricted, Root: isolation.RestrictedRoot,
+		Sys:    p.sys,
+		Report: p.opts.ReportWriter, Stdout: p.opts.Out, Stderr: p.opts.Err, Warn: p.stderr,
 		Values: p.secrets.Loaded(), Mounts: p.secrets.mounts,
 		BuildDir: p.buildDir, Keep: keep,
 		Defer: func(f func()) { p.undo = append(p.undo, f) },

@@ -9,9 +9,7 @@ import (
 )
 
 // Supported reports whether this architecture has a filter.
-func Supported() error { return supported() }
-
-func supported() error {
+func Supported() error {
 	if runtime.GOARCH != "amd64" {
 		return fmt.Errorf("restricted isolation's fake root has no seccomp filter for %s yet", runtime.GOARCH)
 	}

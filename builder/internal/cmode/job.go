@@ -34,7 +34,9 @@ type Job struct {
 	// Restricted builds as a non-root uid: in isolation.RestrictedRoot,
 	// under the fake root (restricted.go).
 	Restricted bool
-	Sys        *types.SystemContext // BigFilesTemporaryDir is set to the build's staging directory
+	// Root is restricted isolation's stage root (isolation.RestrictedRoot).
+	Root string
+	Sys  *types.SystemContext // BigFilesTemporaryDir is set to the build's staging directory
 	// Report gets the STEP lines, Stdout and Stderr the steps' output,
 	// Warn hush's own warnings.
 	Report, Stdout, Stderr, Warn io.Writer

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hushbuild/hush/audit/layertar"
 	"github.com/hushbuild/hush/internal/fakeroot"
-	"github.com/hushbuild/hush/internal/isolation"
 	"github.com/hushbuild/hush/internal/stepcaps"
 	"go.podman.io/storage"
 )
@@ -20,7 +19,7 @@ import (
 // Restricted isolation (Job.Restricted) is container isolation for a
 // non-root uid with no capabilities and no user namespaces. Two things
 // differ, and this file holds both:
-//   - where: the stage's root is isolation.RestrictedRoot, a tree hush's
+//   - where: the stage's root is Job.Root (/hush/root), a tree hush's
 //     image makes writable to any uid and links its top-level names into
 //     (/usr -> /hush/root/usr), since a container's / is root's;
 //   - who: steps run under internal/fakeroot, which records their chown
@@ -32,7 +31,7 @@ import (
 // root's container isolation (which replaces those links while it runs).
 func (j Job) stageRoot() string {
 	if j.Restricted {
-		return isolation.RestrictedRoot
+		return j.Root
 	}
 	return "/"
 }
@@ -46,7 +45,7 @@ func (j Job) newOwners() *fakeroot.Owners {
 	// Docker's init layer makes /etc a directory of root's, and / is
 	// root's: steps' /etc paths, and top-level names, lead into the stage
 	// root through the fake root.
-	o.Translate(isolation.RestrictedRoot)
+	o.Translate(j.Root)
 	// (And top-level names / does not have: steps' paths there too.)
 	return o
 }
