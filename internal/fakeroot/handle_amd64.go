@@ -15,10 +15,18 @@ import (
 func (o *Owners) handle(c *call) (notifResp, error) {
 	a := c.n.args
 	switch int(c.n.nr) {
+	case unix.SYS_GETUID, unix.SYS_GETEUID:
+		return notifResp{val: int64(c.who.uid)}, nil
+	case unix.SYS_GETGID, unix.SYS_GETEGID:
+		return notifResp{val: int64(c.who.gid)}, nil
 	case unix.SYS_GETRESUID, unix.SYS_GETRESGID:
-		zero := make([]byte, 4)
+		id := c.who.uid
+		if int(c.n.nr) == unix.SYS_GETRESGID {
+			id = c.who.gid
+		}
+		b := unsafe.Slice((*byte)(unsafe.Pointer(&id)), 4)
 		for _, p := range a[:3] {
-			if err := c.write(p, zero); err != nil {
+			if err := c.write(p, b); err != nil {
 				return notifResp{}, err
 			}
 		}

@@ -211,7 +211,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	}
 	// With buildah's default capabilities, not hush's: a root step then
 	// cannot read the job shell's environment (internal/stepcaps).
-	release, err := e.start(cmd)
+	release, err := e.start(cmd, u.Uid, u.Gid)
 	if err != nil {
 		drain()
 		return fmt.Errorf("starting %s: %w", args[0], err)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hushbuild/hush/audit/layertar"
 	"github.com/hushbuild/hush/internal/fakeroot"
@@ -179,10 +180,21 @@ func (e *rootExecutor) lchown(path string, uid, gid int) error {
 // start starts a RUN step: under the fake root (as hush's uid, which it
 // takes for root), or with the step user's credentials and buildah's
 // default capabilities (internal/stepcaps).
-func (e *rootExecutor) start(cmd *exec.Cmd) (release func(), err error) {
-	if e.fake != nil {
-		cmd.SysProcAttr.Credential = nil
-		return e.fake.Start(cmd)
+func (e *rootExecutor) start(cmd *exec.Cmd, uid, gid int) (release func(), err error) {
+	if e.fake == nil {
+		return stepcaps.Start(cmd)
 	}
-	return stepcaps.Start(cmd)
+	cmd.SysProcAttr.Credential = nil
+	// Filesystem timestamps come from a coarse clock (a tick behind);
+	// the previous step ended more than the orphan reaping's 30 ms ago.
+	started := time.Now().Add(-5 * time.Millisecond)
+	stop, err := e.fake.StartAs(cmd, uid, gid)
+	if err != nil || uid == 0 {
+		return stop, err
+	}
+	return func() {
+		stop()
+		// A non-root USER's step made its files as that user.
+		_ = e.fake.ClaimNew(e.root, started, uid, gid)
+	}, nil
 }
