@@ -73,11 +73,11 @@ func (o *Owners) handle(c *call) (notifResp, error) {
 		if err := unix.Statx(unix.AT_FDCWD, p, flags, int(a[3]), &st); err != nil {
 			return notifResp{}, err
 		}
-		st.Uid, st.Gid = o.Owner(&st)
 		if kind, rdev, ok := o.deviceOf(&st); ok {
 			st.Mode = uint16(kind) | st.Mode&0o7777
 			st.Rdev_major, st.Rdev_minor = unix.Major(rdev), unix.Minor(rdev)
 		}
+		st.Uid, st.Gid = o.Owner(&st) // after deviceOf, which needs the real owner
 		b := unsafe.Slice((*byte)(unsafe.Pointer(&st)), 256)
 		if !c.valid() {
 			return notifResp{}, unix.ESRCH
