@@ -99,6 +99,10 @@ var depRules = []struct {
 	// in, lines out; no build or secret.
 	{module + "/builder/internal/cachelog", []string{module + "/builder/...", "go.podman.io/buildah/...",
 		module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
+	// The fake root knows syscalls, files and tar headers: no build, no
+	// isolation ladder (cmode hands it the stage root).
+	{module + "/internal/fakeroot", []string{"go.podman.io/buildah/...", "go.podman.io/image/...", module + "/builder/...",
+		module + "/audit/...", module + "/secrets/...", module + "/cmd/...", module + "/doctor/...", module + "/internal/isolation/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
 }

@@ -40,7 +40,7 @@ func (p *plan) containerJob() cmode.Job {
 		Args: p.opts.Args, Target: p.opts.Target, Labels: p.opts.Labels,
 		SourceDateEpoch: p.opts.SourceDateEpoch, PullPolicy: p.opts.PullPolicy,
 		Layers: p.opts.Layers, NoNetwork: p.opts.ConfigureNetwork == define.NetworkDisabled,
-		Restricted: p.isolation == IsolationRestricted, RestrictedRoot: isolation.RestrictedRoot,
+		Restricted: p.isolation == IsolationRestricted, Root: isolation.RestrictedRoot,
 		Sys:    p.sys,
 		Report: p.opts.ReportWriter, Stdout: p.opts.Out, Stderr: p.opts.Err, Warn: p.stderr,
 		Values: p.secrets.Loaded(), Mounts: p.secrets.mounts,

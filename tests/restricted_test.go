@@ -26,6 +26,10 @@ COPY pkg/ /tmp/pkg/
 RUN mkdir -p /var/lib/dpkg/info /var/lib/dpkg/updates && touch /var/lib/dpkg/status && dpkg -i /tmp/pkg/hello_1.0_all.deb && rm -rf /tmp/pkg && hello-tool
 RUN echo 'app:x:1234:1234::/home/app:/bin/sh' >> /etc/passwd && echo 'app:x:1234:' >> /etc/group && mkdir -p /app/sub /home/app && echo data > /app/sub/f && chown -R app:app /app /home/app && chmod 2775 /app/sub && chown app /etc/hello.conf && test "$(stat -c %U:%G /app/sub/f)" = app:app && test "$(id -u)" = 0
 COPY --chown=1234:1234 pkg/hello.txt /app/
+USER app
+RUN test "$(id -u):$(id -g)" = 1234:1234 && touch /home/app/made-by-app && mkdir /home/app/dir
+USER root
+RUN touch /home/app/made-by-root
 `
 
 // makeDeb writes pkg/hello_1.0_all.deb (and pkg/hello.txt) under dir.

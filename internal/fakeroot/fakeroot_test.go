@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.podman.io/storage/pkg/reexec"
 	"golang.org/x/sys/unix"
@@ -123,5 +124,41 @@ test -r /proc/self/environ && echo self-ok`)
 	}
 	if _, err := os.Lstat(probe); err == nil {
 		t.Errorf("%s was written to the real /etc", probe)
+	}
+}
+
+// A step of a non-root USER sees that user's ids, and ClaimNew gives it
+// what it made.
+func TestStartAsUser(t *testing.T) {
+	if err := Supported(); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	o := New()
+	if err := os.WriteFile(filepath.Join(dir, "old"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	since := time.Now().Add(-5 * time.Millisecond)
+	var out bytes.Buffer
+	cmd := exec.Command("/bin/sh", "-c", "id -u; id -g; touch new")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, &out, &out
+	stop, err := o.StartAs(cmd, 55, 66)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	stop()
+	if err != nil || out.String() != "55\n66\n" {
+		t.Fatalf("step: %v, output %q; want 55 and 66", err, out.String())
+	}
+	if err := o.ClaimNew(dir, since, 55, 66); err != nil {
+		t.Fatal(err)
+	}
+	if uid, gid, _ := o.OwnerOf(filepath.Join(dir, "new")); uid != 55 || gid != 66 {
+		t.Errorf("new: %d:%d, want 55:66", uid, gid)
+	}
+	if uid, _, _ := o.OwnerOf(filepath.Join(dir, "old")); uid != 0 {
+		t.Errorf("old, made before the step: claimed by %d", uid)
 	}
 }

@@ -15,10 +15,18 @@ import (
 func (o *Owners) handle(c *call) (notifResp, error) {
 	a := c.n.args
 	switch int(c.n.nr) {
+	case unix.SYS_GETUID, unix.SYS_GETEUID:
+		return notifResp{val: int64(c.who.uid)}, nil
+	case unix.SYS_GETGID, unix.SYS_GETEGID:
+		return notifResp{val: int64(c.who.gid)}, nil
 	case unix.SYS_GETRESUID, unix.SYS_GETRESGID:
-		zero := make([]byte, 4)
+		id := c.who.uid
+		if int(c.n.nr) == unix.SYS_GETRESGID {
+			id = c.who.gid
+		}
+		b := unsafe.Slice((*byte)(unsafe.Pointer(&id)), 4)
 		for _, p := range a[:3] {
-			if err := c.write(p, zero); err != nil {
+			if err := c.write(p, b); err != nil {
 				return notifResp{}, err
 			}
 		}
@@ -65,11 +73,11 @@ func (o *Owners) handle(c *call) (notifResp, error) {
 		if err := unix.Statx(unix.AT_FDCWD, p, flags, int(a[3]), &st); err != nil {
 			return notifResp{}, err
 		}
-		st.Uid, st.Gid = o.Owner(&st)
 		if kind, rdev, ok := o.deviceOf(&st); ok {
 			st.Mode = uint16(kind) | st.Mode&0o7777
 			st.Rdev_major, st.Rdev_minor = unix.Major(rdev), unix.Minor(rdev)
 		}
+		st.Uid, st.Gid = o.Owner(&st) // after deviceOf, which needs the real owner
 		b := unsafe.Slice((*byte)(unsafe.Pointer(&st)), 256)
 		if !c.valid() {
 			return notifResp{}, unix.ESRCH

@@ -1,10 +1,12 @@
 package fakeroot
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -246,3 +248,25 @@ func (o *Owners) deviceOf(st *unix.Statx_t) (uint32, uint64, bool) {
 
 // Supported says why the fake root cannot work here (nil: it can).
 func (o *Owners) Supported() error { return Supported() }
+
+// ClaimNew records every file under root that hush's uid made at or after
+// since and that has no record as uid:gid's: what a step of a non-root
+// USER made is that user's in a root build.
+func (o *Owners) ClaimNew(root string, since time.Time, uid, gid int) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // gone meanwhile, or unreadable: nothing to claim
+		}
+		st, err := statx(p, false)
+		if err != nil || st.Uid != o.uid || st.Mask&unix.STATX_BTIME == 0 {
+			return nil
+		}
+		if time.Unix(st.Btime.Sec, int64(st.Btime.Nsec)).Before(since) {
+			return nil
+		}
+		if _, ok := o.lookup(&st); !ok {
+			o.set(&st, uid, gid, 0, 0)
+		}
+		return nil
+	})
+}

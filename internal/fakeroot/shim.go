@@ -25,10 +25,10 @@ func shimMain() {
 		fmt.Fprintf(os.Stderr, "hush: fake root: %v\n", err)
 		os.Exit(126)
 	}
-	if len(os.Args) < 3 {
+	if len(os.Args) < 4 {
 		fail(errors.New("no command"))
 	}
-	fd, err := install()
+	fd, err := install(os.Args[1] == "user")
 	if err != nil {
 		fail(err)
 	}
@@ -37,14 +37,18 @@ func shimMain() {
 	}
 	_ = unix.Close(fd)
 	_ = unix.Close(3)
-	err = unix.Exec(os.Args[1], os.Args[2:], os.Environ())
-	fail(fmt.Errorf("exec %s: %w", os.Args[1], err))
+	err = unix.Exec(os.Args[2], os.Args[3:], os.Environ())
+	fail(fmt.Errorf("exec %s: %w", os.Args[2], err))
 }
 
 // Start starts cmd under the fake root: through the shim, with o's
 // supervisor answering its caught syscalls until stop is called (after
 // cmd was waited for and whatever it left was reaped).
-func (o *Owners) Start(cmd *exec.Cmd) (stop func(), err error) {
+func (o *Owners) Start(cmd *exec.Cmd) (stop func(), err error) { return o.StartAs(cmd, 0, 0) }
+
+// StartAs is Start for a step of USER uid:gid: getuid and friends answer
+// those (ClaimNew then gives it what it made).
+func (o *Owners) StartAs(cmd *exec.Cmd, uid, gid int) (stop func(), err error) {
 	if err := Supported(); err != nil {
 		return nil, err
 	}
@@ -59,7 +63,11 @@ func (o *Owners) Start(cmd *exec.Cmd) (stop func(), err error) {
 		theirs.Close()
 		return nil, err
 	}
-	cmd.Args = append([]string{shimName, cmd.Path}, cmd.Args...)
+	who := "root"
+	if uid != 0 || gid != 0 {
+		who = "user"
+	}
+	cmd.Args = append([]string{shimName, who, cmd.Path}, cmd.Args...)
 	cmd.Path = self
 	cmd.ExtraFiles = append([]*os.File{theirs}, cmd.ExtraFiles...)
 	err = cmd.Start()
@@ -72,7 +80,7 @@ func (o *Owners) Start(cmd *exec.Cmd) (stop func(), err error) {
 		_ = cmd.Process.Kill()
 		return nil, fmt.Errorf("fake root: the step's filter did not arrive: %w", err)
 	}
-	return o.supervise(listener, cmd.Process.Pid), nil
+	return o.supervise(listener, cmd.Process.Pid, ids{uint32(uid), uint32(gid)}), nil
 }
 
 // receiveFD reads the listener the shim sends; EOF means the shim failed

@@ -31,7 +31,10 @@ type notifResp struct {
 const atFDCWD = -100
 
 // supervise answers listener's notifications on a goroutine until stop.
-func (o *Owners) supervise(listener, step int) (stop func()) {
+// ids are the step's uid and gid as it sees them.
+type ids struct{ uid, gid uint32 }
+
+func (o *Owners) supervise(listener, step int, who ids) (stop func()) {
 	var wake [2]int
 	if err := unix.Pipe2(wake[:], unix.O_CLOEXEC); err != nil {
 		wake = [2]int{-1, -1}
@@ -62,7 +65,7 @@ func (o *Owners) supervise(listener, step int) (stop func()) {
 			if err := ioctl(listener, unix.SECCOMP_IOCTL_NOTIF_RECV, unsafe.Pointer(&n)); err != nil {
 				continue // the caller died (ENOENT) or a signal came
 			}
-			r := o.answer(listener, step, &n)
+			r := o.answer(listener, step, who, &n)
 			if r.flags == sent {
 				continue // answered with the fd (SECCOMP_ADDFD_FLAG_SEND)
 			}
@@ -97,6 +100,7 @@ type call struct {
 	mem      *os.File
 	tr       *translation
 	step     int // the step's first process
+	who      ids
 }
 
 func (c *call) valid() bool {
@@ -185,13 +189,13 @@ func errResp(err error) notifResp {
 // cont lets the kernel run the syscall as asked.
 var cont = notifResp{flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
 
-func (o *Owners) answer(listener, step int, n *notif) notifResp {
+func (o *Owners) answer(listener, step int, who ids, n *notif) notifResp {
 	mem, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", n.pid), os.O_RDWR, 0)
 	if err != nil {
 		return cont // cannot look: let the kernel decide
 	}
 	defer mem.Close()
-	c := &call{listener: listener, n: n, mem: mem, tr: &o.tr, step: step}
+	c := &call{listener: listener, n: n, mem: mem, tr: &o.tr, step: step, who: who}
 	r, err := o.handle(c)
 	if err != nil {
 		return errResp(err)

@@ -73,7 +73,7 @@ func (e *rootExecutor) EnsureContainerPathAs(path, owner string, mode *os.FileMo
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return err
 	}
-	u, err := lookupUser(owner)
+	u, err := e.lookupUser(owner)
 	if err != nil {
 		return err
 	}
@@ -96,8 +96,9 @@ func (e *rootExecutor) UnrecognizedInstruction(step *imagebuilder.Step) error {
 
 // lookupUser resolves USER (name or uid, optional :group) in the stage's
 // /etc/passwd and /etc/group, which are the root's own here.
-func lookupUser(spec string) (*user.ExecUser, error) {
-	u, err := user.GetExecUserPath(spec, &user.ExecUser{Home: "/"}, "/etc/passwd", "/etc/group")
+func (e *rootExecutor) lookupUser(spec string) (*user.ExecUser, error) {
+	// Under the stage root: restricted isolation's /etc is not hush's.
+	u, err := user.GetExecUserPath(spec, &user.ExecUser{Home: "/"}, e.host("/etc/passwd"), e.host("/etc/group"))
 	if err != nil {
 		return nil, fmt.Errorf("user %q: %w", spec, err)
 	}
@@ -128,7 +129,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	if run.Network == "none" {
 		return fmt.Errorf("RUN --network=none: container isolation cannot take a step's network away (no namespaces)")
 	}
-	u, err := lookupUser(config.User)
+	u, err := e.lookupUser(config.User)
 	if err != nil {
 		return err
 	}
@@ -211,7 +212,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	}
 	// With buildah's default capabilities, not hush's: a root step then
 	// cannot read the job shell's environment (internal/stepcaps).
-	release, err := e.start(cmd)
+	release, err := e.start(cmd, u.Uid, u.Gid)
 	if err != nil {
 		drain()
 		return fmt.Errorf("starting %s: %w", args[0], err)
@@ -393,7 +394,7 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 	excludes = append(append([]string{}, excludes...), c.Excludes...)
 	var ids *idtools.IDPair
 	if c.Chown != "" {
-		u, err := lookupUser(c.Chown)
+		u, err := e.lookupUser(c.Chown)
 		if err != nil {
 			return fmt.Errorf("%s --chown: %w", what, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hushbuild/hush/audit/layertar"
 	"github.com/hushbuild/hush/internal/fakeroot"
@@ -19,7 +20,7 @@ import (
 // Restricted isolation (Job.Restricted) is container isolation for a
 // non-root uid with no capabilities and no user namespaces. Two things
 // differ, and this file holds both:
-//   - where: the stage's root is Job.RestrictedRoot, a tree hush's
+//   - where: the stage's root is Job.Root (/hush/root), a tree hush's
 //     image makes writable to any uid and links its top-level names into
 //     (/usr -> /hush/root/usr), since a container's / is root's;
 //   - who: steps run under internal/fakeroot, which records their chown
@@ -31,7 +32,7 @@ import (
 // root's container isolation (which replaces those links while it runs).
 func (j Job) stageRoot() string {
 	if j.Restricted {
-		return j.RestrictedRoot
+		return j.Root
 	}
 	return "/"
 }
@@ -45,7 +46,7 @@ func (j Job) newOwners() *fakeroot.Owners {
 	// Docker's init layer makes /etc a directory of root's, and / is
 	// root's: steps' /etc paths, and top-level names, lead into the stage
 	// root through the fake root.
-	o.Translate(j.RestrictedRoot)
+	o.Translate(j.Root)
 	// (And top-level names / does not have: steps' paths there too.)
 	return o
 }
@@ -179,10 +180,21 @@ func (e *rootExecutor) lchown(path string, uid, gid int) error {
 // start starts a RUN step: under the fake root (as hush's uid, which it
 // takes for root), or with the step user's credentials and buildah's
 // default capabilities (internal/stepcaps).
-func (e *rootExecutor) start(cmd *exec.Cmd) (release func(), err error) {
-	if e.fake != nil {
-		cmd.SysProcAttr.Credential = nil
-		return e.fake.Start(cmd)
+func (e *rootExecutor) start(cmd *exec.Cmd, uid, gid int) (release func(), err error) {
+	if e.fake == nil {
+		return stepcaps.Start(cmd)
 	}
-	return stepcaps.Start(cmd)
+	cmd.SysProcAttr.Credential = nil
+	// Filesystem timestamps come from a coarse clock (a tick behind);
+	// the previous step ended more than the orphan reaping's 30 ms ago.
+	started := time.Now().Add(-5 * time.Millisecond)
+	stop, err := e.fake.StartAs(cmd, uid, gid)
+	if err != nil || uid == 0 {
+		return stop, err
+	}
+	return func() {
+		stop()
+		// A non-root USER's step made its files as that user.
+		_ = e.fake.ClaimNew(e.root, started, uid, gid)
+	}, nil
 }
