@@ -16,7 +16,6 @@ import (
 	"runtime"
 	"runtime/trace"
 	"slices"
-	"strings"
 
 	"github.com/hushbuild/hush/builder/internal/cmode"
 	"github.com/hushbuild/hush/builder/internal/ctrdir"
@@ -37,7 +36,7 @@ import (
 // Build builds the Dockerfile Options name and returns the image it made.
 // On error nothing is tagged and the build's containers are removed.
 func Build(ctx context.Context, o Options) (*Result, error) {
-	if strings.Contains(o.Platform, ",") {
+	if wantsIndex(o) {
 		return buildIndex(ctx, o) // multiplatform.go
 	}
 	p, err := prepare(ctx, o)
@@ -81,7 +80,7 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 // openStore opens the build's store and cleans up after killed builds.
 func (p *plan) openStore(ctx context.Context) (storage.Store, error) {
 	r := trace.StartRegion(ctx, "open-store") // regions: docs/performance.md
-	so := localstore.Options{Root: p.storage.Root, RunRoot: p.storage.RunRoot, Driver: p.storage.Driver, VFSOnly: p.isolation == IsolationContainer}
+	so := localstore.Options{Root: p.storage.Root, RunRoot: p.storage.RunRoot, Driver: p.storage.Driver, VFSOnly: p.isolation == IsolationContainer || p.isolation == IsolationRestricted}
 	store, err := localstore.Open(so, p.stderr)
 	r.End()
 	if err != nil {
@@ -166,7 +165,7 @@ func (p *plan) produce(ctx context.Context, store storage.Store) (built, error) 
 
 // run hands the prepared build to buildah and returns the new image's id.
 func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
-	if p.isolation == IsolationContainer {
+	if p.isolation == IsolationContainer || p.isolation == IsolationRestricted {
 		// Container isolation makes one file per step and secret itself:
 		// its steps run beside hush, so no file may hold a secret a step
 		// does not mount.

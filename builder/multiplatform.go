@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/hushbuild/hush/builder/internal/guard"
@@ -21,6 +22,13 @@ import (
 	"go.podman.io/storage"
 )
 
+// wantsIndex says whether the build's result is an index rather than one
+// image: several platforms (and, for whatever attaches manifests to each
+// platform's image, one platform too).
+func wantsIndex(o Options) bool {
+	return strings.Contains(o.Platform, ",")
+}
+
 // buildIndex builds one image per --platform, each its own plan (its
 // own build directory, containers, stage cache keys and guard run), at
 // most PlatformParallel at a time, and joins them into one OCI index
@@ -28,9 +36,12 @@ import (
 // as one. Nothing is tagged, exported or pushed unless every platform's
 // build passed the guard.
 func buildIndex(ctx context.Context, o Options) (*Result, error) {
-	plats, err := platforms.Parse(o.Platform)
-	if err != nil {
-		return nil, badOption("Platform", err)
+	plats := []platforms.Platform{platforms.Host()}
+	if o.Platform != "" {
+		var err error
+		if plats, err = platforms.Parse(o.Platform); err != nil {
+			return nil, badOption("Platform", err)
+		}
 	}
 	outs, err := checkIndexOutputs(o, len(plats))
 	if err != nil {

@@ -46,7 +46,7 @@ type Options struct {
 	// under the tags (multiplatform.go). Default: the host's.
 	Platform string
 	// PlatformParallel is how many platforms build at once. Default:
-	// one per two cores (builder/internal/platforms).
+	// one per core, at most one per platform (internal/platforms).
 	PlatformParallel int
 	// Network for RUN steps: "host" (default) or "none".
 	Network string

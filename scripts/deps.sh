@@ -36,6 +36,8 @@ have gpg           || need+=(gnupg)
 have openssl       || need+=(openssl)
 have ssh-keygen    || need+=(openssh-client)
 have zip           || need+=(zip)
+# tests/platform_test.go runs arm64 RUN steps through qemu-user (binfmt_misc).
+[ -e /usr/lib/binfmt.d/qemu-aarch64.conf ] || need+=(qemu-user-static binfmt-support)
 # make release (docs/release.md): the other architecture's C cross
 # compiler, readelf and file(1) for its checks, qemu-user for the arm64
 # image's RUN step and the arm64 binary's check.

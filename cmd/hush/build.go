@@ -57,7 +57,7 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.Var(pullFlag{&o.pull}, "pull", "always pull base images (default: only if missing); podman's --pull=always|missing|newer also work")
 	f.Lookup("pull").NoOptDefVal = "true"
 	f.StringVar(&o.platform, "platform", "", "target platform os/arch[/variant], or a comma list of them: one build per platform, joined into one OCI index under the tags (RUN on a foreign platform needs qemu-user in binfmt_misc: hush doctor)")
-	f.IntVar(&o.platformParallel, "platform-parallel", 0, "how many platforms build at once (default: one per two cores)")
+	f.IntVar(&o.platformParallel, "platform-parallel", 0, "how many platforms build at once (default: one per core)")
 	f.StringVar(&o.network, "network", "host", "network for RUN steps: host or none")
 	f.StringVar(&o.iidFile, "iidfile", "", "write the image id (sha256:...) to this file")
 	f.StringVar(&o.metadataFile, "metadata-file", "", "write JSON metadata (image id, digest, tags) to this file")
@@ -73,7 +73,7 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "extra output: type=oci,dest=DIR | type=docker,dest=FILE.tar | type=local,dest=DIR | type=tar,dest=FILE | type=registry (repeatable)")
 	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"), "Unix time to pin image timestamps to (default $SOURCE_DATE_EPOCH)")
 	f.StringVar(&o.runtime, "runtime", os.Getenv("BUILDAH_RUNTIME"), "OCI runtime for RUN (default: runc, else crun)")
-	f.StringVar(&o.isolation, "isolation", "auto", "isolation of RUN steps: auto, oci, rootless, chroot or container (auto: the strongest that works here)")
+	f.StringVar(&o.isolation, "isolation", "auto", "isolation of RUN steps: auto, oci, rootless, chroot, container or restricted (auto: the strongest that works here)")
 	f.BoolVar(&o.forceContainer, "force-container", false, "allow --isolation container where hush sees no container (it rewrites /)")
 	o.storage.register(cmd)
 	o.docker.register(cmd)

@@ -112,6 +112,8 @@ type stageImage struct {
 	steps   []historyStep // one per instruction, as docker records them
 	labels  []string
 	created time.Time
+	// owners rewrites the layer's owners (restricted isolation), or nil.
+	owners func(io.ReadCloser) io.ReadCloser
 }
 
 // imageConfig builds the OCI config of the stage's image: the base's, with
@@ -179,7 +181,7 @@ func commitStage(ctx context.Context, store storage.Store, sys *types.SystemCont
 	if err := os.MkdirAll(blobs, 0o700); err != nil {
 		return "", err
 	}
-	diffID, size, err := writeLayer(blobs, root, ch)
+	diffID, size, err := writeLayer(blobs, root, ch, s.owners)
 	if err != nil {
 		return "", fmt.Errorf("writing the stage's layer: %w", err)
 	}
@@ -239,10 +241,13 @@ func commitStage(ctx context.Context, store storage.Store, sys *types.SystemCont
 
 // writeLayer exports the changes under root as an uncompressed layer blob
 // in dir, named by its digest.
-func writeLayer(dir, root string, ch []archive.Change) (digest.Digest, int64, error) {
+func writeLayer(dir, root string, ch []archive.Change, owners func(io.ReadCloser) io.ReadCloser) (digest.Digest, int64, error) {
 	rc, err := archive.ExportChanges(root, ch, nil, nil)
 	if err != nil {
 		return "", 0, err
+	}
+	if owners != nil {
+		rc = owners(rc)
 	}
 	defer rc.Close()
 	f, err := os.CreateTemp(dir, "layer-")

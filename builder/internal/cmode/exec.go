@@ -21,13 +21,18 @@ import (
 	"go.podman.io/storage/pkg/idtools"
 	"golang.org/x/sys/unix"
 
-	"github.com/hushbuild/hush/internal/stepcaps"
+	"github.com/hushbuild/hush/internal/fakeroot"
 	"github.com/hushbuild/hush/secrets"
 )
 
 // rootExecutor is imagebuilder's Executor for container isolation: RUN
 // executes in hush's own root filesystem, COPY and ADD write there.
 type rootExecutor struct {
+	// fake is restricted isolation's fake root (nil: container
+	// isolation), root the stage root (restricted.go).
+	fake *fakeroot.Owners
+	root string
+
 	ctx        context.Context
 	contextDir string
 	stdout     io.Writer
@@ -51,7 +56,7 @@ func (e *rootExecutor) EnsureContainerPath(path string) error {
 }
 
 func (e *rootExecutor) EnsureContainerPathAs(path, owner string, mode *os.FileMode) error {
-	path = filepath.Clean("/" + path)
+	path = e.host(path)
 	if fi, err := os.Stat(path); err == nil {
 		if !fi.IsDir() {
 			return fmt.Errorf("%s exists and is not a directory", path)
@@ -73,7 +78,7 @@ func (e *rootExecutor) EnsureContainerPathAs(path, owner string, mode *os.FileMo
 		return err
 	}
 	for _, d := range made {
-		if err := os.Lchown(d, u.Uid, u.Gid); err != nil {
+		if err := e.lchown(d, u.Uid, u.Gid); err != nil {
 			return err
 		}
 		if mode != nil {
@@ -104,7 +109,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	if err != nil {
 		return err
 	}
-	var st stepSecrets
+	st := stepSecrets{root: e.root, chown: e.lchown}
 	defer func() { _ = st.remove() }()
 	for _, spec := range run.Mounts {
 		m, err := parseRunMount(spec)
@@ -206,7 +211,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	}
 	// With buildah's default capabilities, not hush's: a root step then
 	// cannot read the job shell's environment (internal/stepcaps).
-	release, err := stepcaps.Start(cmd)
+	release, err := e.start(cmd)
 	if err != nil {
 		drain()
 		return fmt.Errorf("starting %s: %w", args[0], err)
@@ -399,23 +404,28 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 	dest := c.Dest
 	destIsDir := strings.HasSuffix(dest, "/") || len(c.Src) > 1
 	dest = filepath.Clean("/" + dest)
-	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
+	if fi, err := os.Stat(e.host(dest)); err == nil && fi.IsDir() {
 		destIsDir = true
 	}
 	if len(c.Files) > 0 {
 		// COPY <<EOF: heredoc files go to dest.
 		for _, f := range c.Files {
-			p := dest
+			p := e.host(dest)
 			if destIsDir || len(c.Files) > 1 {
-				p = filepath.Join(dest, f.Name)
+				p = filepath.Join(e.host(dest), f.Name)
 			}
-			if err := mkdirAllOwned(filepath.Dir(p), ids.UID, ids.GID); err != nil {
+			mkdir := func(d string) error { return mkdirAllOwned(d, ids.UID, ids.GID) }
+			if e.fake != nil {
+				// hush's uid cannot chown; the fake root records the owner.
+				mkdir = func(d string) error { return os.MkdirAll(d, 0o755) }
+			}
+			if err := mkdir(filepath.Dir(p)); err != nil {
 				return err
 			}
 			if err := os.WriteFile(p, []byte(f.Data), 0o644); err != nil {
 				return err
 			}
-			if err := os.Chown(p, ids.UID, ids.GID); err != nil {
+			if err := e.lchown(p, ids.UID, ids.GID); err != nil {
 				return err
 			}
 		}
@@ -463,6 +473,10 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 	// Missing parents of dest are the --chown owner's, as buildah, BuildKit
 	// and kaniko make them (root's without --chown).
 	put := copier.PutOptions{Rename: rename, DefaultDirOwner: ids}
+	if e.fake != nil {
+		// Made as hush's uid; the fake root records what root's would be.
+		put.DefaultDirOwner = &idtools.IDPair{UID: os.Geteuid(), GID: os.Getegid()}
+	}
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
@@ -470,8 +484,18 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 		pw.CloseWithError(err)
 		errc <- err
 	}()
-	perr := copier.Put("/", putDir, put, pr)
+	var in io.Reader = pr
+	var pend *fakeroot.Pending
+	if e.fake != nil {
+		rc, p := e.fake.Incoming(pr)
+		defer rc.Close()
+		in, pend = rc, p
+	}
+	perr := copier.Put(e.host("/"), putDir, put, in)
 	pr.CloseWithError(perr)
+	if perr == nil && pend != nil {
+		perr = pend.Record(e.host(putDir), rename)
+	}
 	gerr := <-errc
 	if gerr != nil {
 		return fmt.Errorf("%s: reading %s: %w", what, strings.Join(c.Src, " "), gerr)

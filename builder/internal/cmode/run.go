@@ -86,11 +86,18 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	root, own := j.stageRoot(), j.newOwners()
+	ign = ign.under(root)
+	if own != nil {
+		if err := own.Supported(); err != nil {
+			return "", err
+		}
+	}
 	// hush's own files, fingerprinted before and checked after every step
 	// (selfprint.go); a container a step tampered with refuses here.
 	var watch func() (*selfPrint, error)
 	if exe, err := os.Executable(); err == nil {
-		skip := []string{store.GraphRoot(), store.RunRoot(), stepDir, j.BuildDir, j.ContextDir, staging}
+		skip := []string{store.GraphRoot(), store.RunRoot(), stepDir, j.BuildDir, j.ContextDir, staging, root}
 		if base, err := rundir.TmpfsBase(); err == nil {
 			skip = append(skip, base)
 		}
@@ -104,11 +111,11 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	// Whatever happens, / ends as it began, minus every file the build
 	// put there: a step's copy of a secret must not stay on the
 	// container's disk. A sweep does the same for a killed build.
-	skel, err := topLevel("/", ign)
+	skel, err := topLevel(root, ign)
 	if err != nil {
 		return "", err
 	}
-	if err := writeJSON(filepath.Join(staging, rootStateFile), savedRoot{Ignore: ign.paths, Skeleton: skel, Root: rootIdentity()}); err != nil {
+	if err := writeJSON(filepath.Join(staging, rootStateFile), savedRoot{Ignore: ign.paths, Skeleton: skel, Root: rootIdentity(), Dir: root}); err != nil {
 		return "", err
 	}
 	// cur is the running stage's state right after its base was
@@ -119,9 +126,9 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	defer func() {
 		var rerr error
 		if cur != nil {
-			rerr = removeChanges("/", ign, cur, skel, bin)
+			rerr = removeChanges(root, ign, cur, skel, bin)
 		} else {
-			rerr = restoreRoot("/", ign, skel)
+			rerr = restoreRoot(root, ign, skel)
 		}
 		if rerr != nil {
 			fmt.Fprintf(j.Warn, "warning: clearing / after the build: %v\n", rerr)
@@ -199,9 +206,24 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			}
 		}
 	}()
+	// A stage no later stage builds FROM is read by COPY --from alone: its
+	// root is moved aside whole (renames) instead of committed, and COPY
+	// --from reads it there; it goes, in the background, when Run returns.
+	kept := make([]string, len(stages))
+	keepable := keepableStages(stages, froms, canKeep(staging))
+	defer func() {
+		for _, d := range kept {
+			if d != "" {
+				bin.drop(d)
+			}
+		}
+	}()
 	fromRoot := func(name string) (string, error) {
 		id := pulled[name]
 		if i, ok := stageIndex(stages, name); ok {
+			if kept[i] != "" {
+				return kept[i], nil
+			}
 			id = images[i]
 		}
 		if id == "" {
@@ -236,20 +258,26 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 		}
 		ib.RunConfig.Image = froms[i] // imagebuilder's RUN wants a base named
 		cur = nil
-		if err := bin.clearRoot("/", ign); err != nil {
+		if err := bin.clearRoot(root, ign); err != nil {
 			return "", fmt.Errorf("preparing / for stage %d: %w", i+1, err)
 		}
 		for _, l := range base.layers {
-			if err := extractBaseLayer(ctx, store, l.ID, ign); err != nil {
+			if err := extractBaseLayerTo(ctx, store, root, l.ID, ign, own); err != nil {
 				return "", fmt.Errorf("extracting %s: %w", froms[i], err)
 			}
 		}
-		before, err := scanRoot("/", ign)
-		if err != nil {
+		if err := checkLinks(root, froms[i]); err != nil {
 			return "", err
 		}
-		cur = before
+		var before rootState
+		if !keepable[i] {
+			if before, err = scanOwned(root, ign, own); err != nil {
+				return "", err
+			}
+			cur = before
+		}
 		exec := &rootExecutor{
+			fake: own, root: root,
 			ctx: ctx, contextDir: j.ContextDir, stdout: j.Stdout, stderr: j.Stderr,
 			stepDir: stepDir, values: values, transient: mountsOf(j.Mounts), fromRoot: fromRoot,
 		}
@@ -283,7 +311,14 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 				return "", err
 			}
 		}
-		after, err := scanRoot("/", ign)
+		if keepable[i] {
+			if kept[i], err = bin.keep(root, ign); err != nil {
+				return "", fmt.Errorf("stage %d: %w", i+1, err)
+			}
+			fmt.Fprintf(j.Report, "--> stage %d kept for COPY --from\n", i+1)
+			continue
+		}
+		after, err := scanOwned(root, ign, own)
 		if err != nil {
 			return "", err
 		}
@@ -292,11 +327,11 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			created = *j.SourceDateEpoch
 		}
 		cfg := ib.Config()
-		s := stageImage{config: cfg, env: mergeEnv(ib.Env, ib.RunConfig.Env), steps: steps, created: created}
+		s := stageImage{config: cfg, env: mergeEnv(ib.Env, ib.RunConfig.Env), steps: steps, created: created, owners: layerOwners(own, root)}
 		if i == len(stages)-1 {
 			s.labels = j.Labels
 		}
-		id, err := commitStage(ctx, store, j.Sys, staging, "/", changes(before, after), base, s)
+		id, err := commitStage(ctx, store, j.Sys, staging, root, changes(before, after), base, s)
 		if err != nil {
 			return "", fmt.Errorf("stage %d: %w", i+1, err)
 		}
@@ -308,7 +343,7 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 
 // check refuses what container isolation cannot do safely.
 func (j Job) check(store storage.Store) error {
-	if os.Geteuid() != 0 {
+	if os.Geteuid() != 0 && !j.Restricted {
 		return fmt.Errorf("--isolation container needs root in the container (it extracts images over /)")
 	}
 	if d := store.GraphDriverName(); d != "vfs" {
@@ -540,7 +575,11 @@ func restoreDeadRoot(store storage.Store, dir string) {
 		return
 	}
 	defer unlock()
-	_ = restoreRoot("/", &ignoreList{paths: saved.Ignore}, saved.Skeleton)
+	top := saved.Dir
+	if top == "" {
+		top = "/"
+	}
+	_ = restoreRoot(top, &ignoreList{paths: saved.Ignore}, saved.Skeleton)
 }
 
 // rootStateFile, in a build's staging directory, records what / must be
@@ -551,6 +590,7 @@ type savedRoot struct {
 	Ignore   []string
 	Skeleton []topEntry
 	Root     string // rootIdentity of the / being rewritten
+	Dir      string // the stage root ("" is /; restricted isolation's tree)
 }
 
 // rootIdentity names this mount namespace's root filesystem: the mount
@@ -634,7 +674,7 @@ func restoreRoot(root string, ign *ignoreList, skel []topEntry) error {
 			errs = append(errs, err)
 			continue
 		}
-		errs = append(errs, os.Lchown(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
+		errs = append(errs, lchownBack(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
 	}
 	return errors.Join(errs...)
 }
@@ -710,7 +750,7 @@ func removeChanges(root string, ign *ignoreList, before rootState, skel []topEnt
 		if t.Link != "" {
 			errs = append(errs, os.Symlink(t.Link, p))
 		} else if err := os.Mkdir(p, 0o700); err == nil {
-			errs = append(errs, os.Lchown(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
+			errs = append(errs, lchownBack(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
 		}
 	}
 	return errors.Join(errs...)

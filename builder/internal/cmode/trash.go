@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/openshift/imagebuilder"
 	"golang.org/x/sys/unix"
 )
 
@@ -125,4 +126,100 @@ func (t *trash) move(path string, isDir bool, bin string) error {
 		}
 	}
 	return os.Remove(path)
+}
+
+// keepableStages marks the stages, all but the last, that no later stage
+// names in FROM: COPY --from is all that reads them. keep is false where
+// / and the staging area are on different filesystems (the store on a
+// volume): moving a stage aside would copy it.
+func keepableStages(stages imagebuilder.Stages, froms []string, keep bool) []bool {
+	out := make([]bool, len(stages))
+	if !keep {
+		return out
+	}
+	for i := range stages[:len(stages)-1] {
+		out[i] = true
+	}
+	for k := range stages {
+		if i, ok := stageIndex(stages[:k], froms[k]); ok {
+			out[i] = false
+		}
+	}
+	return out
+}
+
+// canKeep reports whether dir is on the filesystem of /.
+func canKeep(dir string) bool {
+	var a, b unix.Stat_t
+	return unix.Stat("/", &a) == nil && unix.Stat(dir, &b) == nil && a.Dev == b.Dev
+}
+
+// keep moves root's tree but ignored paths into a new directory of the
+// staging area, paths kept, and returns it: a stage's filesystem for COPY
+// --from, at the cost of renames. Directories holding ignored paths (and
+// those overlayfs cannot rename, EXDEV) are made anew with their mode and
+// owner, their entries moved one by one.
+func (t *trash) keep(root string, l *ignoreList) (string, error) {
+	dir, err := os.MkdirTemp(t.dir, "stage-")
+	if err != nil {
+		return "", fmt.Errorf("keeping the stage: %w", err)
+	}
+	var move func(rel string, walkOnly bool) error
+	move = func(rel string, walkOnly bool) error {
+		src, dst := filepath.Join(root, rel), filepath.Join(dir, rel)
+		if !walkOnly {
+			err := os.Rename(src, dst)
+			if err == nil || errors.Is(err, os.ErrNotExist) {
+				return nil
+			}
+			if !errors.Is(err, unix.EXDEV) {
+				return err
+			}
+		}
+		var st unix.Stat_t
+		if err := unix.Lstat(src, &st); err != nil {
+			return err
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			return fmt.Errorf("moving %s: %w", rel, unix.EXDEV)
+		}
+		if rel != "/" {
+			if err := os.Mkdir(dst, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+				return err
+			}
+			if err := os.Lchown(dst, int(st.Uid), int(st.Gid)); err != nil {
+				return err
+			}
+			if err := unix.Chmod(dst, st.Mode&0o7777); err != nil {
+				return err
+			}
+		}
+		entries, err := os.ReadDir(src)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			p := filepath.Join(rel, e.Name())
+			switch {
+			case l.ignored(p):
+			case e.IsDir() && l.holds(p):
+				if err := move(p, true); err != nil {
+					return err
+				}
+			default:
+				if err := move(p, false); err != nil {
+					return err
+				}
+			}
+		}
+		if !walkOnly {
+			return os.Remove(src)
+		}
+		return nil
+	}
+	if err := move("/", true); err != nil {
+		t.drop(dir)
+		return "", fmt.Errorf("keeping the stage: %w", err)
+	}
+	return dir, nil
 }

@@ -133,7 +133,13 @@ func (s *Stage) createdBy(b *imagebuilder.Builder, step *imagebuilder.Step, cont
 		}
 		return fmt.Sprintf("%s #(nop) %s %s%s in %s ", shell, strings.ToUpper(cmd), chown, content, dest)
 	case "workdir":
-		return shell + " #(nop) WORKDIR " + b.RunConfig.WorkingDir
+		// docker keeps an absolute path as written ("/tmp/"), and joins
+		// a relative one to the current directory as imagebuilder does.
+		dir := b.RunConfig.WorkingDir
+		if len(step.Args) == 1 && strings.HasPrefix(step.Args[0], "/") {
+			dir = step.Args[0]
+		}
+		return shell + " #(nop) WORKDIR " + dir
 	case "env", "label":
 		var kv []string
 		for i := 0; i+1 < len(step.Args); i += 2 {
@@ -152,11 +158,15 @@ func (s *Stage) createdBy(b *imagebuilder.Builder, step *imagebuilder.Step, cont
 		return nop + healthcheck(b)
 	case "volume":
 		return nop + "VOLUME " + fmt.Sprintf("%v", step.Args)
+	case "expose":
+		ports := slices.Clone(step.Args)
+		sort.Strings(ports) // docker's parser sorts them
+		return nop + "EXPOSE " + strings.Join(ports, " ")
 	case "onbuild":
 		return nop + "ONBUILD " + onbuildExpr(step.Original)
 	case "arg":
 		return nop + "ARG " + strings.Join(step.Args, " ")
-	default: // EXPOSE, USER, STOPSIGNAL, MAINTAINER
+	default: // USER, STOPSIGNAL, MAINTAINER
 		return nop + strings.ToUpper(cmd) + " " + strings.Join(step.Args, " ")
 	}
 }

@@ -22,7 +22,7 @@ ARG V=1
 ENV A=x B="y z"
 ENV C $A
 LABEL "k k"="v v" k2=v2
-WORKDIR /app
+WORKDIR /app/
 WORKDIR sub
 RUN echo "$V" > f
 RUN ["sh", "-c", "true"]
@@ -47,12 +47,12 @@ RUN true
 		`/bin/sh -c #(nop)  ENV A=x B=y z`,
 		`/bin/sh -c #(nop)  ENV C=x`,
 		`/bin/sh -c #(nop)  LABEL k k=v v k2=v2`,
-		`/bin/sh -c #(nop) WORKDIR /app`,
+		`/bin/sh -c #(nop) WORKDIR /app/`, // docker keeps the slash
 		`/bin/sh -c #(nop) WORKDIR /app/sub`,
 		`|1 V=1 /bin/sh -c echo "$V" > f`,
 		`|1 V=1 sh -c true`,
 		`/bin/sh -c #(nop) COPY --chown=1:2file:abc in /dst/ `,
-		`/bin/sh -c #(nop)  EXPOSE 80 443/udp`,
+		`/bin/sh -c #(nop)  EXPOSE 443/udp 80`, // sorted, as docker's parser does
 		`/bin/sh -c #(nop)  USER 1000`,
 		`/bin/sh -c #(nop)  VOLUME [/data]`,
 		`/bin/sh -c #(nop)  STOPSIGNAL SIGTERM`,

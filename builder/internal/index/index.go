@@ -178,7 +178,12 @@ func (ix *Index) Save(store storage.Store, names []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return ix.list.SaveToImage(store, d.Encoded(), names, ix.mime)
+	id, err := ix.list.SaveToImage(store, d.Encoded(), names, ix.mime)
+	if err == nil && len(names) > 0 {
+		// Saved before under this id: SaveToImage updated its data only.
+		err = store.AddNames(id, names)
+	}
+	return id, err
 }
 
 // SaveUnnamed stores the list under a fresh id, for a push only; the

@@ -151,3 +151,39 @@ func TestMarshalConfig(t *testing.T) {
 		t.Errorf("without extras:\n%s\nwant v1.Image's\n%s", plain, want)
 	}
 }
+
+// withHistory replaces the history and keeps docker's other fields, those
+// v1.Image has no place for among them.
+func TestWithHistoryKeepsFields(t *testing.T) {
+	dconfig, err := os.ReadFile("testdata/docker-20.10-config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := []v1.History{{CreatedBy: "x", EmptyLayer: true}}
+	out, err := withHistory(dconfig, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after map[string]json.RawMessage
+	if err := json.Unmarshal(dconfig, &before); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out, &after); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range before {
+		if k == "history" {
+			continue
+		}
+		var a, b any
+		_ = json.Unmarshal(v, &a)
+		_ = json.Unmarshal(after[k], &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("field %s changed: %s -> %s", k, v, after[k])
+		}
+	}
+	var got []v1.History
+	if err := json.Unmarshal(after["history"], &got); err != nil || len(got) != 1 || got[0].CreatedBy != "x" || !got[0].EmptyLayer {
+		t.Errorf("history = %s, want the one entry given", after["history"])
+	}
+}

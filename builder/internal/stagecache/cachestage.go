@@ -54,8 +54,11 @@ func newStageCache(cfg *Config) *stageCache {
 // Run runs the build through r, taking each stage it can from the cache
 // (a nil Cache: r runs the whole build).
 func (p *Cache) Run(ctx context.Context, store storage.Store, before storestate.Snapshot, r Runner) (string, error) {
-	if p == nil || p.stage == nil {
+	if p == nil {
 		return r.Run(ctx, store)
+	}
+	if p.stage == nil {
+		return p.runFront(ctx, store, r)
 	}
 	s := p.stage
 	s.before = before.Images
@@ -237,6 +240,9 @@ func (c *Cache) GuardSnapshot(before storestate.Snapshot) storestate.Snapshot {
 // Discard removes the unnamed stage images this build made, except
 // keep (the image the build hands on) and images storage held before.
 func (c *Cache) Discard(store storage.Store, keep string) {
+	if c != nil && c.stage == nil {
+		c.discardFront(store)
+	}
 	if c == nil || c.stage == nil {
 		return
 	}
