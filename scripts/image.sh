@@ -3,6 +3,8 @@
 # a context assembled here: a static hush, this machine's runc, newuidmap,
 # newgidmap and busybox, and the shared libraries ldd names for them.
 # Writes bin/hush-image.tar (docker archive) and bin/hush-image/ (OCI layout).
+# scripts/release-lib.sh (rootfs) lays out the same tree from Debian's
+# packages per architecture for make release: keep the two alike.
 # Usage: image.sh HUSH_STATIC BUILDER_HUSH
 set -euo pipefail
 static=$1 hush=$2

@@ -33,7 +33,7 @@ for p in ${PLATFORMS//,/ }; do
 done
 
 [ -f image/index.json ] || die "no OCI layout in $out/image"
-python3 - "$PLATFORMS" <<'EOF' || die "image/: see above"
+python3 - "$PLATFORMS" <<'EOF' || exit 1 # it said why
 import json, os, sys
 want = sys.argv[1].split(",")
 def blob(d):
@@ -59,10 +59,10 @@ for m in ms:
 for p in want:
     if p not in images:
         fail("no manifest for %s (has %s)" % (p, ", ".join(sorted(images)) or "none"))
-    man = blob(images[p])
-    cfg = blob(man["config"])
-    if cfg.get("os") + "/" + cfg.get("architecture") != p:
+    cfg = blob(blob(images[p])["config"])
+    if "%s/%s" % (cfg.get("os"), cfg.get("architecture")) != p:
         fail("%s's config says %s/%s" % (p, cfg.get("os"), cfg.get("architecture")))
+for p in want:
     a = atts.get(images[p]["digest"])
     if a is None:
         fail("no attestation manifest for %s" % p)

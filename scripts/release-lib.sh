@@ -92,25 +92,31 @@ run_arch() {
 	"$q" "$@"
 }
 
-# rootfs ARCH DEBDIR HUSH_STATIC ROOT: hush's image tree for ARCH.
+# rootfs ARCH DEBDIR HUSH_STATIC ROOT: hush's image tree for ARCH, in
+# scripts/image.sh's layout (keep the two alike): / holds links into
+# /hush/root, the tree container and restricted isolation build in, any
+# uid's; the libraries go there.
 rootfs() {
-	local a=$1 x=$2/x bin=$3 root=$4 b
-	mkdir -p "$root"/hush/{bin,etc/ssl,storage,run,tmp} "$root"/{etc,root,run,tmp,var/tmp}
-	chmod 1777 "$root"/hush/{storage,run,tmp} "$root"/tmp "$root"/var/tmp
-	chmod 0700 "$root"/root
+	local a=$1 x=$2/x bin=$3 root=$4 b t tree=$4/hush/root
+	local tops="bin sbin usr lib lib32 lib64 libx32 etc var opt home root tmp run srv mnt media boot app src workspace build code data go work"
+	mkdir -p "$root"/hush/{bin,etc/ssl,storage,run,tmp} "$tree"/{etc,root,run,tmp,var/tmp,lib64}
+	for t in $tops; do ln -s "/hush/root/$t" "$root/$t"; done
+	chmod 1777 "$root"/hush/{storage,run,tmp} "$tree"/tmp "$tree"/var/tmp
 	install -m 0755 "$bin" "$root/hush/bin/hush"
 	install -m 0755 "$x/usr/sbin/runc" "$root/hush/bin/runc"
 	install -m 0755 "$x/usr/bin/newuidmap" "$root/hush/bin/newuidmap"
 	install -m 0755 "$x/usr/bin/newgidmap" "$root/hush/bin/newgidmap"
 	install -m 0755 "$x/bin/busybox" "$root/hush/bin/busybox"
 	for b in runc newuidmap newgidmap busybox; do
-		elf_libs "$x" "$root" "$root/hush/bin/$b" "$a"
+		elf_libs "$x" "$tree" "$root/hush/bin/$b" "$a"
 	done
 	for b in $(run_arch "$a" "$root/hush/bin/busybox" --list); do
 		[ -e "$root/hush/bin/$b" ] || ln -s busybox "$root/hush/bin/$b"
 	done
 	[ -r /etc/ssl/certs/ca-certificates.crt ] || die "no /etc/ssl/certs/ca-certificates.crt here (apt-get install ca-certificates): a release trusts the CAs"
 	cp -L /etc/ssl/certs/ca-certificates.crt "$root/hush/etc/ssl/ca-certificates.crt"
+	find "$tree" -type d ! -perm -1000 -exec chmod 0777 {} +
+	chmod 0777 "$tree"
 	printf '[storage]\ngraphroot = "/hush/storage"\nrunroot = "/hush/run"\n' >"$root/hush/etc/storage.conf"
 }
 

@@ -21,6 +21,8 @@ PLATFORMS=${RELEASE_PLATFORMS:-linux/amd64,linux/arm64}
 # The attestation flags (docs/attestations.md); the guard's attestation
 # comes with either.
 ATTEST=${RELEASE_ATTEST:---provenance=mode=max --sbom=true}
+# More hush build flags, e.g. --tls-verify=false for a loopback registry.
+FLAGS=${RELEASE_FLAGS:-}
 die() { echo "release: $*" >&2; exit 1; }
 source "$here/scripts/release-lib.sh"
 
@@ -70,8 +72,8 @@ if [ -n "${RELEASE_REGISTRY:-}" ]; then
 	push=(-t "$RELEASE_REGISTRY/hush:$VERSION" --push)
 fi
 rm -rf "$out/image"
-# shellcheck disable=SC2086 # ATTEST is a list of flags
-"$hush" build -q -f "$ctx/Containerfile" --platform "$PLATFORMS" $ATTEST \
+# shellcheck disable=SC2086 # ATTEST and FLAGS are lists of flags
+"$hush" build -q -f "$ctx/Containerfile" --platform "$PLATFORMS" $ATTEST $FLAGS \
 	"${push[@]}" -o "type=oci,dest=$out/image" "$ctx" >"$out/image.id"
 echo "release: $VERSION in $out (binaries, SHA256SUMS, image/${RELEASE_REGISTRY:+, pushed to $RELEASE_REGISTRY/hush:$VERSION})"
 "$here/scripts/release-check.sh" "$out" "$PLATFORMS"
