@@ -29,6 +29,15 @@ image: build
 	$(GO) build -mod=vendor -tags "$(TAGS) netgo osusergo" -ldflags "-linkmode external -extldflags -static -X main.version=$(VERSION)" -o bin/hush-static ./cmd/hush
 	@scripts/image.sh bin/hush-static bin/hush
 
+# release writes hush's release to bin/release (scripts/release.sh,
+# docs/release.md): static binaries for linux/amd64 and linux/arm64 with
+# SHA256SUMS, and hush's image for both platforms, built by this hush with
+# provenance, SBOM and guard attestation, as an OCI layout (pushed too
+# when RELEASE_REGISTRY is set); then scripts/release-check.sh checks them.
+.PHONY: release
+release: deps build
+	@VERSION=$(VERSION) scripts/release.sh bin/release bin/hush
+
 demo: deps build
 	@scripts/demo.sh bin/hush
 

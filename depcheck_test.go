@@ -67,6 +67,18 @@ var depRules = []struct {
 	// builds, secrets or the subsystems that decide what to keep.
 	{module + "/builder/internal/ociconv", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
+	// imagecopy is below every package that copies images: nothing of hush.
+	{module + "/builder/internal/imagecopy", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/..."}},
+	// The index joins images others decided to keep: no build subsystem,
+	// no secrets, no scans.
+	{module + "/builder/internal/index", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", module + "/builder/internal/publish/..."}},
+	// The history entries know imagebuilder's evaluation, not builds,
+	// storage or the subsystems (buildah and container mode both use it).
+	{module + "/builder/internal/history", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
+		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", "go.podman.io/storage"}},
+	// Platforms runs builds it is handed as functions: nothing of hush.
+	{module + "/internal/platforms", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/...", "go.podman.io/..."}},
 	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
 		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
@@ -87,6 +99,10 @@ var depRules = []struct {
 	// in, lines out; no build or secret.
 	{module + "/builder/internal/cachelog", []string{module + "/builder/...", "go.podman.io/buildah/...",
 		module + "/secrets/...", module + "/audit/...", module + "/internal/..."}},
+	// The fake root knows syscalls, files and tar headers: no build, no
+	// isolation ladder (cmode hands it the stage root).
+	{module + "/internal/fakeroot", []string{"go.podman.io/buildah/...", "go.podman.io/image/...", module + "/builder/...",
+		module + "/audit/...", module + "/secrets/...", module + "/cmd/...", module + "/doctor/...", module + "/internal/isolation/..."}},
 	{module + "/internal/isolation", []string{module + "/builder/...", module + "/cmd/...", module + "/doctor/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/doctor/...", []string{module + "/cmd/...", module + "/builder/..."}},
 	// Attestations are made from plain values, checked by the caller's

@@ -11,7 +11,8 @@
 #  fresh runner, every step a cache hit: hush --layers --cache-from, hush's
 #    default mode --cache-from (whole-build entry), BuildKit with
 #    --import-cache type=registry; each from an empty store / a new daemon
-#    state, removed after the build (all in the timing);
+#    state, removed after the build (all in the timing); the same with the
+#    image pushed to the registry;
 #  no-op rebuild: hush's default mode --stage-cache on a warm store, BuildKit
 #    with its cache on disk, daemon started and stopped around each build.
 # BuildKit is bench/buildkit-cli.sh's pinned build (skipped if that script
@@ -103,6 +104,14 @@ echo "== fresh runner, registry cache (every step a hit): hush default mode, hus
   hush-layers "$work/fresh.sh $H $fresh_store --layers --cache-from $reg/hush-layers $ctx" \
   buildkit "$work/fresh.sh $work/bk.sh \$ST --import-cache type=registry,ref=$reg/bk-cache,registry.insecure=true" \
   buildkit-oci "$work/fresh.sh $work/bk.sh \$ST --import-cache type=registry,ref=$reg/bk-cache,registry.insecure=true --output type=oci,dest=\$ST/image.tar"
+# Where the output is a registry push (a CI job's usual end): the hit's
+# image pushed to the registry that holds the cache and the base, whose
+# blobs every builder may reuse there.
+echo "== fresh runner, registry cache, image pushed: hush default mode, hush --layers, BuildKit, in turn"
+"$here/bench/pairs.py" "$runs" \
+  hush-default-push "$work/fresh.sh $H $fresh_store --cache-from $reg/hush-stage -t $reg/out/hush:1 --push $ctx" \
+  hush-layers-push "$work/fresh.sh $H $fresh_store --layers --cache-from $reg/hush-layers -t $reg/out/hush-layers:1 --push $ctx" \
+  buildkit-push "$work/fresh.sh $work/bk.sh \$ST --import-cache type=registry,ref=$reg/bk-cache,registry.insecure=true --output type=image,name=$reg/out/bk:1,push=true,registry.insecure=true"
 echo "== no-op rebuild: hush default mode --stage-cache (warm store), BuildKit daemonless (cache on disk, daemon per build), in turn"
 "$work/bk.sh" "$work/bk-once" >/dev/null 2>&1
 "$here/bench/pairs.py" "$runs" \

@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,10 +13,15 @@ import (
 	"github.com/hushbuild/hush/audit"
 	"github.com/hushbuild/hush/builder/internal/attest"
 	"github.com/hushbuild/hush/builder/internal/guard"
+	"github.com/hushbuild/hush/builder/internal/index"
 	"github.com/hushbuild/hush/builder/internal/publish"
 	"github.com/hushbuild/hush/builder/internal/storestate"
+	"github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/image-spec/specs-go"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/oci/layout"
+	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 )
 
@@ -43,12 +49,19 @@ type attestPlan struct {
 
 // planAttest resolves the provenance mode against the outputs.
 func (p *plan) planAttest(o Options) error {
+	return p.planAttestFor(o, p.outputs)
+}
+
+// planAttestFor resolves the provenance mode against outs: a platform's
+// plan in a multi-platform build has no outputs of its own, the index
+// carries them (multiplatform.go).
+func (p *plan) planAttestFor(o Options, outs []Output) error {
 	a := o.Attestations
 	if a.SBOM {
 		return badOption("Attestations.SBOM", errors.New("SPDX documents are not built yet (docs/attestations.md); pass --sbom=false"))
 	}
 	carried, pushed := false, false // an output that can hold an index
-	for _, out := range p.outputs {
+	for _, out := range outs {
 		carried = carried || out.Type == OutputRegistry || out.Type == OutputOCI
 		pushed = pushed || out.Type == OutputRegistry
 	}
@@ -185,4 +198,59 @@ func baseName(names []string) string {
 		}
 	}
 	return names[0]
+}
+
+// indexAttacher is attacher for one platform's image in a multi-platform
+// index: the attestation manifest is written to an OCI layout in dir
+// (which outlives the index's push) and named there, as index.Attachment
+// wants it.
+func (p *plan) indexAttacher(dir string) func(ctx context.Context, store storage.Store, id string, image digest.Digest) ([]index.Attachment, error) {
+	return func(ctx context.Context, _ storage.Store, _ string, image digest.Digest) ([]index.Attachment, error) {
+		at := p.attacher(p.guardRep)
+		if at == nil {
+			return nil, nil
+		}
+		pl := imgspecv1.Platform{OS: p.platform.OS, Architecture: p.platform.Arch, Variant: p.platform.Variant}
+		a, err := at(ctx, imgspecv1.Descriptor{MediaType: imgspecv1.MediaTypeImageManifest, Digest: image, Platform: &pl}, nil)
+		if err != nil {
+			return nil, err
+		}
+		ref, err := writeAttachment(filepath.Join(dir, "attest-"+image.Encoded()[:12]), a)
+		if err != nil {
+			return nil, fmt.Errorf("attestations: %w", err)
+		}
+		return []index.Attachment{{Ref: ref, Annotations: index.AttestationAnnotations(image)}}, nil
+	}
+}
+
+// writeAttachment writes an attestation manifest and its blobs as an OCI
+// layout holding just that manifest.
+func writeAttachment(dir string, a *publish.Attachment) (types.ImageReference, error) {
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	if err := os.MkdirAll(blobs, 0o700); err != nil {
+		return nil, err
+	}
+	put := func(b []byte) error {
+		return os.WriteFile(filepath.Join(blobs, digest.FromBytes(b).Encoded()), b, 0o600)
+	}
+	for _, b := range a.Blobs {
+		if err := put(b); err != nil {
+			return nil, err
+		}
+	}
+	if err := put(a.Manifest); err != nil {
+		return nil, err
+	}
+	d := imgspecv1.Descriptor{MediaType: imgspecv1.MediaTypeImageManifest, Digest: digest.FromBytes(a.Manifest), Size: int64(len(a.Manifest))}
+	idx, err := json.Marshal(imgspecv1.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: imgspecv1.MediaTypeImageIndex, Manifests: []imgspecv1.Descriptor{d}})
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), idx, 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o600); err != nil {
+		return nil, err
+	}
+	return layout.NewReference(dir, "")
 }

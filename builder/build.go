@@ -6,15 +6,16 @@ import (
 	"fmt"
 	"github.com/hushbuild/hush/audit"
 	"github.com/hushbuild/hush/builder/internal/guard"
+	"github.com/hushbuild/hush/builder/internal/index"
 	"github.com/hushbuild/hush/builder/internal/recovery"
 	"github.com/hushbuild/hush/builder/internal/stagecache"
+	"github.com/hushbuild/hush/internal/platforms"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/trace"
 	"slices"
-	"strings"
 
 	"github.com/hushbuild/hush/builder/internal/cmode"
 	"github.com/hushbuild/hush/builder/internal/ctrdir"
@@ -25,9 +26,9 @@ import (
 	"github.com/hushbuild/hush/secrets"
 	"github.com/hushbuild/hush/secrets/archive"
 	"github.com/hushbuild/hush/secrets/pattern"
+	digest "github.com/opencontainers/go-digest"
 	"go.podman.io/buildah/define"
 	"go.podman.io/buildah/imagebuildah"
-	bparse "go.podman.io/buildah/pkg/parse"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 )
@@ -35,6 +36,9 @@ import (
 // Build builds the Dockerfile Options name and returns the image it made.
 // On error nothing is tagged and the build's containers are removed.
 func Build(ctx context.Context, o Options) (*Result, error) {
+	if wantsIndex(o) {
+		return buildIndex(ctx, o) // multiplatform.go
+	}
 	p, err := prepare(ctx, o)
 	if err != nil {
 		// prepare's errors name fields, paths and ids, never values: an
@@ -55,29 +59,60 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	// p.stderr.
 	logsink.Install()
 	defer logsink.Register(p.all)()
+	store, err := p.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _, _ = store.Shutdown(false) }()
+	b, err := p.produce(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.finish(ctx, store, b.id)
+	if err != nil {
+		p.cache.Discard(store, "")
+		return nil, &ImageError{ImageID: b.id, Err: err}
+	}
+	p.cache.Export(ctx, store, b.before, b.id)
+	return res, nil
+}
+
+// openStore opens the build's store and cleans up after killed builds.
+func (p *plan) openStore(ctx context.Context) (storage.Store, error) {
 	r := trace.StartRegion(ctx, "open-store") // regions: docs/performance.md
-	so := localstore.Options{Root: p.storage.Root, RunRoot: p.storage.RunRoot, Driver: p.storage.Driver, VFSOnly: p.isolation == IsolationContainer}
+	so := localstore.Options{Root: p.storage.Root, RunRoot: p.storage.RunRoot, Driver: p.storage.Driver, VFSOnly: p.isolation == IsolationContainer || p.isolation == IsolationRestricted}
 	store, err := localstore.Open(so, p.stderr)
 	r.End()
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _, _ = store.Shutdown(false) }()
-
 	r = trace.StartRegion(ctx, "sweep")
 	_, err = recovery.Sweep(ctx, store, p.opts.Runtime, false)
 	r.End()
 	if err != nil {
 		fmt.Fprintf(p.stderr, "warning: cleaning up after earlier killed builds: %v\n", err)
 	}
-	r = trace.StartRegion(ctx, "snapshot-journal")
+	return store, nil
+}
+
+// built is an image the guard passed, not yet tagged or published, and
+// the store as it was before the build made it.
+type built struct {
+	id     string
+	before storestate.Snapshot
+}
+
+// produce builds the image and has the guard scan it; on error what the
+// build made is gone.
+func (p *plan) produce(ctx context.Context, store storage.Store) (built, error) {
+	r := trace.StartRegion(ctx, "snapshot-journal")
 	before, err := storestate.Take(store)
 	if err != nil {
-		return nil, err
+		return built{}, err
 	}
 	if p.buildDir != "" {
 		if err := recovery.WriteJournal(p.buildDir, store.GraphRoot(), before); err != nil {
-			return nil, err
+			return built{}, err
 		}
 	}
 	r.End()
@@ -94,14 +129,14 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 	r.End()
 	pre.Stop()
 	if err != nil {
-		return nil, err
+		return built{}, p.hintEmulation(err)
 	}
 	r = trace.StartRegion(ctx, "oci-image")
 	id, err = p.toFormat(ctx, store, before, id)
 	r.End()
 	if err != nil {
 		p.cache.Discard(store, "")
-		return nil, err
+		return built{}, err
 	}
 	if p.guarded() {
 		r = trace.StartRegion(ctx, "guard")
@@ -122,25 +157,19 @@ func (p *plan) build(ctx context.Context) (*Result, error) {
 		if err != nil {
 			guard.RemoveBuilt(store, before, id, findings)
 			p.cache.Discard(store, "")
-			return nil, err
+			return built{}, err
 		}
 	}
 	if err := p.describeGuard(store, before, id); err != nil {
 		p.cache.Discard(store, "")
-		return nil, &ImageError{ImageID: id, Err: err}
+		return built{}, &ImageError{ImageID: id, Err: err}
 	}
-	res, err := p.finish(ctx, store, id)
-	if err != nil {
-		p.cache.Discard(store, "")
-		return nil, &ImageError{ImageID: id, Err: err}
-	}
-	p.cache.Export(ctx, store, before, id)
-	return res, nil
+	return built{id: id, before: before}, nil
 }
 
 // run hands the prepared build to buildah and returns the new image's id.
 func (p *plan) run(ctx context.Context, store storage.Store) (string, error) {
-	if p.isolation == IsolationContainer {
+	if p.isolation == IsolationContainer || p.isolation == IsolationRestricted {
 		// Container isolation makes one file per step and secret itself:
 		// its steps run beside hush, so no file may hold a secret a step
 		// does not mount.
@@ -183,12 +212,17 @@ type plan struct {
 	buildDir   string // on tmpfs: journal, secret files, container directories; "" where there is no tmpfs
 	tmpDir     string // the process's tmpfs TMPDIR, for a build that carries secrets
 	stderr     io.Writer
-	cache      *stagecache.Cache // the stage and registry caches; nil: none
-	format     ImageFormat       // as resolved: never ""
-	isolation  Isolation         // as resolved: never auto
-	attest     attestPlan        // attest.go
-	guardRep   guard.Report      // what the guard read, for the guard attestation
-	undo       []func()
+	cache      *stagecache.Cache  // the stage and registry caches; nil: none
+	format     ImageFormat        // as resolved: never ""
+	isolation  Isolation          // as resolved: never auto
+	platform   platforms.Platform // --platform's one platform; zero: the host's, as asked
+	attest     attestPlan         // attest.go
+	guardRep   guard.Report       // what the guard read, for the guard attestation
+	// attach, when set, gives the extra manifests (attestations) that go
+	// into a multi-platform index beside the image id, whose manifest as
+	// pushed has digest image (multiplatform.go, stageIndex).
+	attach func(ctx context.Context, store storage.Store, id string, image digest.Digest) ([]index.Attachment, error)
+	undo   []func()
 }
 
 func (p *plan) cleanup() {
@@ -258,7 +292,7 @@ func prepare(ctx context.Context, o Options) (_ *plan, err error) {
 	if p.tmpDir != "" {
 		p.sys.BigFilesTemporaryDir = p.buildDir
 	}
-	if err := checkPlatform(o.Platform); err != nil {
+	if err := p.setPlatform(o.Platform); err != nil {
 		return nil, badOption("Platform", err)
 	}
 	for _, s := range o.SSH {
@@ -453,29 +487,6 @@ func network(mode string) (define.NamespaceOptions, define.NetworkConfigurationP
 	default:
 		return nil, 0, fmt.Errorf("%q: want host, none or default", mode)
 	}
-}
-
-// checkPlatform accepts only the host platform: RUN on another would need
-// emulation, which hush does not set up.
-func checkPlatform(s string) error {
-	if s == "" {
-		return nil
-	}
-	// buildah's parser trims slashes, so "/" or "linux/" would mean the
-	// default platform: every part must be there.
-	for _, part := range strings.Split(s, "/") {
-		if part == "" {
-			return fmt.Errorf("%q: want os/arch[/variant]", s)
-		}
-	}
-	os, arch, _, err := bparse.Platform(s)
-	if err != nil {
-		return fmt.Errorf("%q: %w", s, err)
-	}
-	if os != runtime.GOOS || arch != runtime.GOARCH {
-		return fmt.Errorf("%q: only the host platform %s/%s is supported", s, runtime.GOOS, runtime.GOARCH)
-	}
-	return nil
 }
 
 func systemContext(o Options) *types.SystemContext {

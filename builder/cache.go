@@ -24,7 +24,7 @@ func (p *plan) applyCache(o Options) error {
 		Ulimits: p.opts.CommonBuildOpts.Ulimit, AddHosts: o.AddHosts, SSH: o.SSH,
 		SourceDateEpoch: o.SourceDateEpoch, Labels: o.Labels, Annotations: o.Annotations,
 		Secrets: o.Secrets, Values: p.secrets.Loaded(),
-		Single: p.isolation == IsolationContainer, Guarded: p.guarded(),
+		Single: p.isolation == IsolationContainer || p.isolation == IsolationRestricted, Guarded: p.guarded(),
 		Sys: p.sys, Stderr: p.stderr, Out: p.opts.Out, Report: p.opts.ReportWriter,
 	})
 	if err != nil {

@@ -26,8 +26,11 @@
 //	dockerflags docker's build options translated into buildah's
 //	ctrdir      the build's own containers' directories, kept in its tmpfs directory
 //	cachelog    what the build log says about the registry cache
+//	index       the multi-platform OCI index and its attachments (libimage/manifests)
 //
 // Isolation modes and their detection live in internal/isolation, shared
-// with doctor and the CLI; internal/localstore opens the store for the
+// with doctor and the CLI, as --platform's lists, the one-build-per-platform
+// runner and binfmt_misc's emulators live in internal/platforms;
+// internal/localstore opens the store for the
 // builder and audit alike.
 package builder

@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/hushbuild/hush/builder/internal/ociconv"
@@ -39,28 +40,44 @@ func (p *plan) applyFormat(f ImageFormat) error {
 	return nil
 }
 
-// toFormat returns the image the build hands on: id itself for
-// FormatDocker, else its OCI form (builder/internal/ociconv). The docker
-// image is removed unless something still needs it: storage held it
+// toFormat returns the image the build hands on: id with docker's history
+// (history.go), for FormatOCI in its OCI form (builder/internal/ociconv),
+// with the config fields buildah writes otherwise than docker build set as
+// docker does (ociconv.Edit) in either format. The docker image buildah
+// committed is removed unless something still needs it: storage held it
 // before, buildah's --layers cache (which finds only images of the format
 // it commits), or the stage cache, which records it under its key.
 func (p *plan) toFormat(ctx context.Context, store storage.Store, before storestate.Snapshot, id string) (string, error) {
-	if p.format == FormatDocker {
-		return id, nil
-	}
-	ann := map[string]string{}
+	o := ociconv.Options{OCI: p.format != FormatDocker, Annotations: map[string]string{}, Edit: p.configEdit()}
 	for _, a := range p.opts.Annotations {
 		k, v, _ := strings.Cut(a, "=")
-		ann[k] = v
+		o.Annotations[k] = v
 	}
-	oci, err := ociconv.ToOCI(ctx, store, p.sys, id, ann)
-	if oci != id && !before.Images[id] && !p.opts.Layers && !p.cache.Records(id) {
+	// The history as docker writes it (history.go); buildah's stays on
+	// the images its --layers cache reads.
+	hist, err := p.dockerHistory(store, id)
+	if err != nil {
+		fmt.Fprintf(p.stderr, "hush: warning: image history kept as buildah wrote it: %v\n", err)
+	}
+	o.History = hist
+	newID, err := ociconv.Rewrite(ctx, store, p.sys, id, o)
+	if newID != id && !before.Images[id] && !p.opts.Layers && !p.cache.Records(id) {
 		if img, err := store.Image(id); err == nil && len(img.Names) == 0 {
 			_, _ = store.DeleteImage(id, true)
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("writing the OCI image: %w", err)
+		return "", fmt.Errorf("writing the image: %w", err)
 	}
-	return oci, nil
+	return newID, nil
+}
+
+// configEdit reads the Dockerfile for ociconv.Edit.
+func (p *plan) configEdit() ociconv.Edit {
+	f, err := os.Open(p.dockerfile)
+	if err != nil {
+		return ociconv.Edit{}
+	}
+	defer f.Close()
+	return ociconv.EditFor(f, p.opts.Target)
 }

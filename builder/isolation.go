@@ -15,11 +15,12 @@ type Isolation = isolation.Mode
 
 // The isolation modes Options.Isolation accepts.
 const (
-	IsolationAuto      = isolation.Auto      // detect: the strongest that works here
-	IsolationOCI       = isolation.OCI       // runc, namespaces and cgroups
-	IsolationRootless  = isolation.Rootless  // runc in a user namespace
-	IsolationChroot    = isolation.Chroot    // chroot and namespaces, no cgroups
-	IsolationContainer = isolation.Container // no namespaces: rewrites / (only inside a container)
+	IsolationAuto       = isolation.Auto       // detect: the strongest that works here
+	IsolationOCI        = isolation.OCI        // runc, namespaces and cgroups
+	IsolationRootless   = isolation.Rootless   // runc in a user namespace
+	IsolationChroot     = isolation.Chroot     // chroot and namespaces, no cgroups
+	IsolationContainer  = isolation.Container  // no namespaces: rewrites / (only inside a container)
+	IsolationRestricted = isolation.Restricted // container isolation for a non-root uid, under a fake root
 )
 
 // ParseIsolation reads an --isolation value ("auto" is the zero value).
@@ -34,7 +35,10 @@ func (p *plan) setupIsolation(o Options) (define.Isolation, error) {
 		return 0, err
 	}
 	p.isolation = mode
-	if mode == IsolationChroot || mode == IsolationContainer {
+	if mode == IsolationContainer || mode == IsolationRestricted {
+		p.containerBlobCache()
+	}
+	if mode == IsolationChroot || mode == IsolationContainer || mode == IsolationRestricted {
 		fmt.Fprintf(p.stderr, "hush: isolation %s: %s\n", mode, d.Why)
 	}
 	if p.tmpDir == "" && p.buildDir != "" && (mode == IsolationChroot || mode == IsolationRootless) && isolation.OverlayCannotStack(os.TempDir()) != "" {

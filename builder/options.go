@@ -41,8 +41,13 @@ type Options struct {
 	NoCache bool
 	// Pull always pulls base images. Default: pull only if missing.
 	Pull bool
-	// Platform is os/arch[/variant]. Default: the host's.
+	// Platform is os/arch[/variant], or a comma-separated list of them:
+	// one build per platform, joined into one OCI index stored and pushed
+	// under the tags (multiplatform.go). Default: the host's.
 	Platform string
+	// PlatformParallel is how many platforms build at once. Default:
+	// 1 (internal/platforms says why).
+	PlatformParallel int
 	// Network for RUN steps: "host" (default) or "none".
 	Network string
 	// Layers commits and caches one layer per instruction, as docker does.
@@ -141,4 +146,14 @@ type Result struct {
 	Digest string
 	// Tags are the fully qualified names given to the image.
 	Tags []string
+	// Platforms, for a build of several platforms, are each platform's
+	// image; ImageID is then the index's id in local storage (its digest
+	// there) and Digest the index's (with a push, the registry's).
+	Platforms []PlatformImage
+}
+
+// PlatformImage is one platform's image of a multi-platform build.
+type PlatformImage struct {
+	Platform string // os/arch[/variant]
+	ImageID  string
 }

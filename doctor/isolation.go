@@ -3,6 +3,7 @@ package doctor
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/hushbuild/hush/internal/isolation"
@@ -42,5 +43,22 @@ func isolationChecks() []Check {
 			c.Detail += "; hush enters a user namespace first"
 		}
 	}
-	return append(out, c)
+	out = append(out, c)
+	if d.Mode == isolation.Restricted {
+		out = append(out, restrictedCheck())
+	}
+	return out
+}
+
+// restrictedCheck explains restricted isolation and its limits.
+func restrictedCheck() Check {
+	c := Check{Name: "fake root", Status: OK}
+	if why := isolation.RestrictedUnavailable(); why != "" {
+		c.Status, c.Detail = Fail, why
+		return c
+	}
+	c.Detail = fmt.Sprintf("steps run as uid %d in %s (linked from /) under hush's seccomp fake root: they see uid 0, their chown and mknod are recorded and the layers get root's owners. "+
+		"Limits: no new top-level names (/ is root's), links into /etc resolved by the kernel reach the container's /etc, no root permission override, amd64 only (docs/container-isolation.md)",
+		os.Geteuid(), isolation.RestrictedRoot)
+	return c
 }

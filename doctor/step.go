@@ -45,7 +45,9 @@ func StepCheck(ctx context.Context, self string) Check {
 		}
 		err = copyFile(prog, filepath.Join(ctxDir, name))
 		if err == nil {
-			df := fmt.Sprintf("FROM scratch\nCOPY %s /%s\nRUN [\"/%s\", %s]\n", name, name, name, args)
+			// In /bin: restricted isolation's steps reach only the
+			// top-level names hush's image links (/ is root's).
+			df := fmt.Sprintf("FROM scratch\nCOPY %s /bin/%s\nRUN [\"/bin/%s\", %s]\n", name, name, name, args)
 			err = os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(df), 0o644)
 		}
 	}

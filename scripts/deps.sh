@@ -36,6 +36,18 @@ have gpg           || need+=(gnupg)
 have openssl       || need+=(openssl)
 have ssh-keygen    || need+=(openssh-client)
 have zip           || need+=(zip)
+# tests/platform_test.go runs arm64 RUN steps through qemu-user (binfmt_misc).
+[ -e /usr/lib/binfmt.d/qemu-aarch64.conf ] || need+=(qemu-user-static binfmt-support)
+# make release (docs/release.md): the other architecture's C cross
+# compiler, readelf and file(1) for its checks, qemu-user for the arm64
+# image's RUN step and the arm64 binary's check.
+case $(dpkg --print-architecture 2>/dev/null) in
+amd64) have aarch64-linux-gnu-gcc || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
+arm64) have x86_64-linux-gnu-gcc || need+=(gcc-x86-64-linux-gnu libc6-dev-amd64-cross) ;;
+esac
+have file          || need+=(file)
+have readelf       || need+=(binutils)
+have qemu-aarch64-static || need+=(qemu-user-static binfmt-support)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "deps: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2; exit 1

@@ -3,15 +3,26 @@
 # a context assembled here: a static hush, this machine's runc, newuidmap,
 # newgidmap and busybox, and the shared libraries ldd names for them.
 # Writes bin/hush-image.tar (docker archive) and bin/hush-image/ (OCI layout).
+# scripts/release-lib.sh (rootfs) lays out the same tree from Debian's
+# packages per architecture for make release: keep the two alike.
 # Usage: image.sh HUSH_STATIC BUILDER_HUSH
 set -euo pipefail
 static=$1 hush=$2
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 root=$ctx/rootfs
-mkdir -p "$root"/hush/{bin,etc/ssl,storage,run,tmp} "$root"/{etc,root,run,tmp,var/tmp,lib64}
-chmod 1777 "$root"/hush/{storage,run,tmp} "$root"/tmp "$root"/var/tmp
-chmod 0700 "$root"/root
+# The container's top-level names are links into /hush/root, where
+# container and restricted isolation build each stage: Docker and
+# Kubernetes make / itself 0755 root:root whatever the image says, so a
+# non-root uid could not replace /usr or /etc there (docs/container-isolation.md).
+# Docker's /etc/hosts and /etc/resolv.conf are mounted through the links.
+tops="bin sbin usr lib lib32 lib64 libx32 etc var opt home root tmp run srv mnt media boot app src workspace build code data go work"
+tree=$root/hush/root
+mkdir -p "$root"/hush/{bin,etc/ssl,storage,run,tmp} "$tree"/{etc,root,run,tmp,var/tmp,lib64}
+for t in $tops; do
+	ln -s "/hush/root/$t" "$root/$t"
+done
+chmod 1777 "$root"/hush/{storage,run,tmp} "$tree"/tmp "$tree"/var/tmp
 install -m 0755 "$static" "$root/hush/bin/hush"
 for b in runc newuidmap newgidmap busybox; do
 	src=$(command -v "$b" || true)
@@ -19,8 +30,8 @@ for b in runc newuidmap newgidmap busybox; do
 	install -m 0755 "$src" "$root/hush/bin/$b"
 	# Shared libraries (and the loader) where the binaries look for them.
 	{ ldd "$src" 2>/dev/null || true; } | awk '/=> \//{print $3} /^[ \t]*\/lib/{print $1}' | while read -r lib; do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
+		mkdir -p "$tree$(dirname "$lib")"
+		cp -L "$lib" "$tree$lib"
 	done
 done
 for a in $("$root/hush/bin/busybox" --list); do
@@ -35,6 +46,11 @@ fi
 # directories are 1777; for a uid, graphroot wins over rootless paths).
 # A volume goes on /hush/storage. The driver is chosen at run time (vfs on
 # the container's overlayfs root).
+# The tree is any uid's (OpenShift's convention, chgrp 0 and g=u, plus
+# o+w for --user 1000:1000, which has neither the owner nor group 0):
+# restricted isolation empties and refills it as the container's uid.
+find "$tree" -type d ! -perm -1000 -exec chmod 0777 {} +
+chmod 0777 "$tree"
 cat > "$root/hush/etc/storage.conf" <<'CONF'
 [storage]
 graphroot = "/hush/storage"

@@ -80,7 +80,7 @@ func parseCacheRun(t *testing.T, id, stderr string) cacheRun {
 }
 
 // TestRegistryCache: build A exports its cache; a fresh store with
-// --cache-from hits every step and makes the same image; a changed COPY
+// --cache-from hits and makes the same image; a changed COPY
 // source reruns only what depends on it; no cache blob holds the secret.
 func TestRegistryCache(t *testing.T) {
 	c := newCanary(t)
@@ -95,8 +95,9 @@ func TestRegistryCache(t *testing.T) {
 	}
 
 	b := cacheBuild(t, c, freshStore(t), ctx, "--cache-from", "type=registry,ref="+repo)
-	if len(b.ran) != 0 || b.hits != cacheSteps {
-		t.Errorf("fresh store with --cache-from: ran %v, %d cache hits; want nothing run and %d hits", b.ran, b.hits, cacheSteps)
+	// One hit: the whole build's entry (tests/layersfront_test.go).
+	if len(b.ran) != 0 || b.hits != 1 {
+		t.Errorf("fresh store with --cache-from: ran %v, %d cache hits; want nothing run and 1 hit", b.ran, b.hits)
 	}
 	if b.id != a.id {
 		t.Errorf("fresh store with --cache-from made %s, build A made %s; want the same image", b.id, a.id)

@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,6 +23,9 @@ type dockerSetup struct {
 	volume bool     // a named volume at /hush/storage
 	fail   bool     // no mode can work: one line, exit 2
 	mode   string   // the isolation hush must report (its stderr line), "" for the strongest
+	// owners: also build restricted_test.go's ownership Dockerfile and
+	// compare every path with root's build (restricted isolation).
+	owners bool
 }
 
 var dockerSetups = []dockerSetup{
@@ -29,11 +33,14 @@ var dockerSetups = []dockerSetup{
 	{name: "b-root-unconfined", flags: []string{"--security-opt", "seccomp=unconfined"}, mode: "chroot"},
 	{name: "c-user-unconfined", flags: []string{"--user", "1000", "--security-opt", "seccomp=unconfined"}, mode: "chroot"},
 	{name: "d-root-sysadmin-volume", flags: []string{"--cap-add", "SYS_ADMIN"}, volume: true, mode: "chroot"},
-	{name: "e-user-defaults", flags: []string{"--user", "1000"}, fail: true},
+	// Issue 22: a Kubernetes Restricted pod's settings, and OpenShift's.
+	{name: "e-user-defaults", flags: []string{"--user", "1000:1000"}, mode: "restricted", owners: true},
+	{name: "f-openshift-restricted", flags: []string{"--user", "1000740000:0", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"}, mode: "restricted", owners: true},
 }
 
-// hushImage is the image under test; make image writes it.
-const hushImage = "localhost/hush:dev"
+// hushImage is the image under test, by id (other checkouts on the machine
+// load their own localhost/hush:dev); make image writes it.
+var hushImage = "localhost/hush:dev"
 
 var loadOnce struct {
 	sync.Once
@@ -60,6 +67,10 @@ func needDocker(t *testing.T) {
 		out, err := exec.Command("docker", "load", "-i", tar).CombinedOutput()
 		if err != nil {
 			loadOnce.err = fmt.Errorf("docker load: %v: %s", err, out)
+			return
+		}
+		if id, err := archiveImageID(tar); err == nil {
+			hushImage = id
 		}
 	})
 	if loadOnce.err != nil {
@@ -212,6 +223,24 @@ hush build --tls-verify=false %[1]s -f Dockerfile.leaky -t %[2]s:leaky --push .;
 		t.Errorf("the refused image %s:leaky reached the registry", tag)
 	}
 	assertExportClean(t, c, name)
+	if s.owners {
+		assertOwnershipLikeRoot(t, s, reg)
+	}
+}
+
+// archiveImageID is the id of the image in a docker archive (its config's
+// digest), which no other checkout's docker load can retag.
+func archiveImageID(path string) (string, error) {
+	out, err := exec.Command("tar", "-xOf", path, "manifest.json").Output()
+	if err != nil {
+		return "", err
+	}
+	var m []struct{ Config string }
+	if err := json.Unmarshal(out, &m); err != nil || len(m) != 1 {
+		return "", fmt.Errorf("manifest.json: %v", err)
+	}
+	id := strings.TrimSuffix(filepath.Base(m[0].Config), ".json")
+	return "sha256:" + strings.TrimPrefix(id, "sha256:"), nil
 }
 
 // assertExportClean scans `docker export` of the build container: what

@@ -176,6 +176,17 @@ func TestGuardCorpus(t *testing.T) {
 			`RUN --mount=type=secret,id=pw,env=T sh -c 'printf %s "$T" | sed -e "s/%/%25/g; s/ /%20/g; s/+/%2B/g" > /url.txt'` + "\n",
 		setup: tokenEnv("pw"),
 		wants: []want{{id: "pw", path: "/url.txt", frag: "value", enc: "url"}},
+	}, {
+		// Issue 19's views: od's dump with its offset column, and the
+		// token as UTF-16LE (as .NET and PowerShell write text).
+		name: "od dump and UTF-16 copies of the token",
+		dockerfile: "FROM localhost/busybox\n" +
+			`RUN --mount=type=secret,id=tok,env=T sh -c 'printf %s "$T" | od -tx1 > /od.txt; printf %s "$T" | od -An -v -tx1 | tr -s " " "\n" | grep . | while read h; do printf "\\x$h\\000"; done > /utf16.txt'` + "\n",
+		setup: tokenEnv("tok"),
+		wants: []want{
+			{id: "tok", path: "/od.txt", frag: "value", enc: "view:hex"},
+			{id: "tok", path: "/utf16.txt", frag: "value", enc: "view:utf16"},
+		},
 	}})
 }
 

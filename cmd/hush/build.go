@@ -24,6 +24,7 @@ type buildOptions struct {
 	sourceDateEpoch, isolation, format             string
 	noCache, pull, quiet, layers, push, tlsVerify  bool
 	forceContainer                                 bool
+	platformParallel                               int
 	storage                                        storageFlags
 	docker                                         dockerFlags
 	legacy                                         legacyFlags
@@ -55,7 +56,8 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.BoolVar(&o.noCache, "no-cache", false, "run every step: no cached layer (--layers) or stage (default mode) is used")
 	f.Var(pullFlag{&o.pull}, "pull", "always pull base images (default: only if missing); podman's --pull=always|missing|newer also work")
 	f.Lookup("pull").NoOptDefVal = "true"
-	f.StringVar(&o.platform, "platform", "", "target platform os/arch (only the host's)")
+	f.StringVar(&o.platform, "platform", "", "target platform os/arch[/variant], or a comma list of them: one build per platform, joined into one OCI index under the tags (RUN on a foreign platform needs qemu-user in binfmt_misc: hush doctor)")
+	f.IntVar(&o.platformParallel, "platform-parallel", 0, "how many platforms build at once (default 1; more is faster but a refusal may then exit 1, not 3: docs/platforms.md)")
 	f.StringVar(&o.network, "network", "host", "network for RUN steps: host or none")
 	f.StringVar(&o.iidFile, "iidfile", "", "write the image id (sha256:...) to this file")
 	f.StringVar(&o.metadataFile, "metadata-file", "", "write JSON metadata (image id, digest, tags) to this file")
@@ -71,7 +73,7 @@ Build output goes to stderr; the image id is printed on stdout.`,
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "extra output: type=oci,dest=DIR | type=docker,dest=FILE.tar | type=local,dest=DIR | type=tar,dest=FILE | type=registry (repeatable)")
 	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"), "Unix time to pin image timestamps to (default $SOURCE_DATE_EPOCH)")
 	f.StringVar(&o.runtime, "runtime", os.Getenv("BUILDAH_RUNTIME"), "OCI runtime for RUN (default: runc, else crun)")
-	f.StringVar(&o.isolation, "isolation", "auto", "isolation of RUN steps: auto, oci, rootless, chroot or container (auto: the strongest that works here)")
+	f.StringVar(&o.isolation, "isolation", "auto", "isolation of RUN steps: auto, oci, rootless, chroot, container or restricted (auto: the strongest that works here)")
 	f.BoolVar(&o.forceContainer, "force-container", false, "allow --isolation container where hush sees no container (it rewrites /)")
 	o.storage.register(cmd)
 	o.docker.register(cmd)
@@ -126,6 +128,7 @@ func (o *buildOptions) toOptions(contextArg string, stdin io.Reader) (builder.Op
 		return opts, err
 	}
 	opts.ForceContainer = o.forceContainer
+	opts.PlatformParallel = o.platformParallel
 	if contextArg == "-" || o.file == "-" {
 		if contextArg == "-" && o.file == "-" {
 			return opts, fmt.Errorf("--file - and context - both read stdin: give one of them a path")
@@ -251,12 +254,17 @@ func writeResultFiles(o *buildOptions, res *builder.Result) error {
 		}
 	}
 	if o.metadataFile != "" {
-		b, _ := json.MarshalIndent(map[string]any{
+		md := map[string]any{
 			"containerimage.config.digest": "sha256:" + res.ImageID,
 			"containerimage.digest":        res.Digest,
 			"image.name":                   strings.Join(res.Tags, ","),
 			"tags":                         res.Tags,
-		}, "", "  ")
+		}
+		if len(res.Platforms) > 0 {
+			// An index has no config: buildx writes none either.
+			delete(md, "containerimage.config.digest")
+		}
+		b, _ := json.MarshalIndent(md, "", "  ")
 		if err := os.WriteFile(o.metadataFile, append(b, '\n'), 0o644); err != nil {
 			return fmt.Errorf("writing --metadata-file: %w", err)
 		}

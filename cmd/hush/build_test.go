@@ -60,7 +60,7 @@ func TestBuildBadInput(t *testing.T) {
 		{"cache mode", []string{"build", "--layers", "--cache-to", "type=registry,ref=r.example/c,mode=all", dir}, "mode"},
 		{"cache key", []string{"build", "--layers", "--cache-to", "type=registry,ref=r.example/c,compression=zstd", dir}, `unknown key "compression"`},
 		{"bad progress", []string{"build", "--progress", "fancy", dir}, "--progress"},
-		{"foreign platform", []string{"build", "--platform", "linux/s390x", dir}, "only the host platform"},
+		{"platform twice", []string{"build", "--platform", "linux/arm64,linux/aarch64", dir}, "the same platform"},
 		{"bad label", []string{"build", "--label", "novalue", dir}, "--label"},
 		{"push without tag", []string{"build", "--push", dir}, "at least one tag"},
 		{"bad epoch", []string{"build", "--source-date-epoch", "yesterday", dir}, "--source-date-epoch"},

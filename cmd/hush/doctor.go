@@ -23,6 +23,7 @@ func newDoctorCommand() *cobra.Command {
 			if !r.Failed() {
 				r.Checks = append(r.Checks, doctor.StepCheck(cmd.Context(), self))
 			}
+			r.Checks = append(r.Checks, doctor.PlatformCheck())
 			if err := r.Write(cmd.OutOrStdout()); err != nil {
 				return err
 			}

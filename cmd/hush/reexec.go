@@ -38,6 +38,10 @@ func reexecChild() bool {
 	if len(os.Args) < 2 || noStorage[os.Args[1]] {
 		return false
 	}
+	if os.Geteuid() != 0 && isolation.NoUserNS(isolationArg(os.Args[2:])) {
+		// Restricted isolation: no user namespace to enter, none needed.
+		return false
+	}
 	if os.Geteuid() != 0 {
 		// Where no user namespace can be made, nothing can work: say
 		// what to change in one line (storage's re-exec would print

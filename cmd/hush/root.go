@@ -27,6 +27,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newAuditCommand(),
 		newBuildCommand(),
 		newDoctorCommand(),
+		newManifestCommand(),
 		newPruneCommand(),
 		newVersionCommand(),
 		newVerifyCommand(),

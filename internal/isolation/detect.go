@@ -66,6 +66,13 @@ func detect() Detection {
 	case !d.RealRoot:
 		// An unprivileged user: everything happens in a user namespace.
 		d.UserNS = probeNS(true, false, false)
+		if d.UserNS != nil && d.InContainer {
+			if why := RestrictedUnavailable(); why == "" {
+				d.Mode = Restricted
+				d.Why = fmt.Sprintf("uid %d in a container (%s) that forbids user namespaces (%v): steps run under hush's fake root", euid, d.ContainerSign, d.UserNS)
+				return d
+			}
+		}
 		if d.UserNS != nil {
 			d.Err = fmt.Errorf("no isolation works here: uid %d cannot create a user namespace (%v), and container mode needs root; run as root in the container (docker run --user 0, Kubernetes runAsUser: 0), or allow user namespaces (docker run --security-opt seccomp=unconfined, Kubernetes seccompProfile Unconfined)", euid, d.UserNS)
 			return d
@@ -128,6 +135,10 @@ func Resolve(want Mode, forceContainer bool) (Mode, Detection, error) {
 	case OCI:
 		if !realRoot {
 			return "", Detection{}, fmt.Errorf("--isolation oci needs root: use rootless or chroot")
+		}
+	case Restricted:
+		if why := RestrictedUnavailable(); why != "" {
+			return "", Detection{}, fmt.Errorf("--isolation restricted: %s", why)
 		}
 	case Container:
 		if !realRoot {

@@ -22,7 +22,9 @@ import (
 // root), rootless (runc in a user namespace), chroot (buildah's chroot
 // isolation: namespaces without cgroups), container (no namespaces and no
 // mounts: steps run in the root filesystem of the container hush itself
-// runs in, as kaniko did).
+// runs in, as kaniko did), restricted (container mode for a non-root user
+// with no capabilities and no user namespaces: steps run under hush's
+// fake root, internal/fakeroot).
 type Mode string
 
 // The modes an --isolation value names.
@@ -32,6 +34,10 @@ const (
 	Rootless  Mode = "rootless"  // runc in a user namespace
 	Chroot    Mode = "chroot"    // chroot and namespaces, no cgroups
 	Container Mode = "container" // no namespaces: rewrites / (only inside a container)
+	// Restricted is container mode for a non-root uid with no capabilities
+	// and no user namespaces (a Kubernetes Restricted pod): the stage's
+	// root is the image's /hush/root tree, steps run under a fake root.
+	Restricted Mode = "restricted"
 )
 
 // Parse reads an --isolation value ("auto" is the zero value).
@@ -40,10 +46,10 @@ func Parse(s string) (Mode, error) {
 	case "auto", "default":
 		// "default" is docker build's own value for --isolation.
 		return Auto, nil
-	case Auto, OCI, Rootless, Chroot, Container:
+	case Auto, OCI, Rootless, Chroot, Container, Restricted:
 		return m, nil
 	}
-	return "", fmt.Errorf("isolation %q: want auto, oci, rootless, chroot or container", s)
+	return "", fmt.Errorf("isolation %q: want auto, oci, rootless, chroot, container or restricted", s)
 }
 
 // UserNSError is nil when this process can create a user namespace, which
@@ -66,6 +72,17 @@ func RootNeedsUserNS(want string) bool {
 		return false
 	}
 	return Detect().NeedUserNS
+}
+
+// NoUserNS reports whether a build with isolation want (an --isolation
+// value) runs without a user namespace though hush is not root:
+// restricted isolation, asked for or picked by auto.
+func NoUserNS(want string) bool {
+	m, err := Parse(want)
+	if err != nil {
+		return false
+	}
+	return m == Restricted || (m == Auto && Detect().Mode == Restricted)
 }
 
 // ProbeUserNS creates a user namespace in a child: nil if it worked.

@@ -13,6 +13,9 @@ package localstore
 import (
 	"bytes"
 	"fmt"
+	graphdriver "go.podman.io/storage/drivers"
+	"go.podman.io/storage/pkg/archive"
+	"go.podman.io/storage/pkg/idtools"
 	"io"
 	"os"
 	"strings"
@@ -50,7 +53,24 @@ func Open(o Options, report io.Writer) (storage.Store, error) {
 	if o.Driver != "" {
 		opts.GraphDriverName = o.Driver
 	}
-	if singleIDMapping() {
+	if os.Geteuid() != 0 && !inUserNS() {
+		// No user namespace at all for a non-root uid (restricted
+		// isolation): root's files are ours, other owners' stay ours too
+		// (their tar-split headers and the fake root keep the real ones).
+		opts.UIDMap = []idtools.IDMap{{ContainerID: 0, HostID: os.Geteuid(), Size: 1 << 20}}
+		opts.GIDMap = []idtools.IDMap{{ContainerID: 0, HostID: os.Getegid(), Size: 1 << 20}}
+		opts.GraphDriverOptions = append(opts.GraphDriverOptions, "vfs.ignore_chown_errors=true")
+		// storage unpacks a layer in a chroot, which needs CAP_SYS_CHROOT;
+		// its plain unpacker checks every path against breakouts itself.
+		// Process-wide, as the lack of the capability is.
+		// vfs makes a layer's directory 0555, which only root writes in.
+		graphdriver.ApplyUncompressedLayer = func(dest string, layer io.Reader, o *archive.TarOptions) (int64, error) {
+			if err := os.Chmod(dest, 0o755); err != nil {
+				return 0, err
+			}
+			return archive.ApplyUncompressedLayer(dest, layer, o)
+		}
+	} else if singleIDMapping() {
 		// A user namespace with one uid (newuidmap failed, or a container
 		// gave a single id): files of other owners keep ours.
 		opts.GraphDriverOptions = append(opts.GraphDriverOptions, "vfs.ignore_chown_errors=true", "overlay.ignore_chown_errors=true")
@@ -91,6 +111,17 @@ func singleIDMapping() bool {
 	}
 	f := strings.Fields(string(lines[0]))
 	return len(f) == 3 && f[2] == "1"
+}
+
+// inUserNS reports whether this process is in a user namespace (its
+// uid_map is not the initial namespace's full identity map).
+func inUserNS() bool {
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b))
+	return !(len(f) == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295")
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

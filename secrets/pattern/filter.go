@@ -41,6 +41,9 @@ type matcher struct {
 	pre1    [4]uint64
 	pre3    map[uint32]bool
 	classes []startClass
+
+	// grams holds every q-gram of every pattern: the views' gate (gate.go).
+	grams gramSet
 }
 
 // startClass indexes the prefixes of the patterns longer than min. A
@@ -106,6 +109,7 @@ func newMatcher(pats []pattern, ids, skipped []string) *matcher {
 		c.starts = newQtable(starts)
 		m.classes = append(m.classes, c)
 	}
+	m.grams = newGramSet(pats)
 	return m
 }
 

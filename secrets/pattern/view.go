@@ -59,7 +59,14 @@ type viewCtx struct {
 	budget int // decoded bytes left in this window
 	err    error
 	cut    bool // the window's end is not the data's
-	scr    [maxViewDepth + 1]viewScratch
+	// gram is why the gate last said yes (view_gate.go); lastReach is
+	// gateReach's last count, by buffer and escape.
+	gram      int
+	lastReach struct {
+		b    *byte
+		t, r int
+	}
+	scr [maxViewDepth + 1]viewScratch
 	// after[d] is the dialect whose decoding level d scans (0 for a
 	// whole-run decoding): escapes nest in the dialects' order only, or
 	// as the same dialect where its own decoding made the escape (\\u00e4),
@@ -75,6 +82,11 @@ type viewScratch struct {
 	// merged holds the escapes' triggers in order.
 	merged []int
 	uw     unwrap
+	// The gate's buffers (view_gate.go), and the marks it let through.
+	local   localWin
+	useful  []mark
+	gateOff bool  // most escapes passed: the gate is off for the window
+	reach   []int // each trigger's reach
 }
 
 // hit is a view's match in the coordinates of the buffer being scanned.
@@ -119,6 +131,9 @@ func (c *viewCtx) scan(b []byte, from, depth int, chain string, near []mark, bin
 		}
 	}
 	c.runs(b, from, depth, chain, near, emit, keep)
+	if near == nil {
+		c.wide(b, from, depth, chain, emit, keep)
+	}
 	if !binary {
 		if near == nil {
 			// Hex notations hold no escapes: an escape dialect's
@@ -142,11 +157,22 @@ func (c *viewCtx) nearMarks(near []mark, lo, hi int) bool {
 
 // runs decodes the base64 and hex runs of b.
 func (c *viewCtx) runs(b []byte, from, depth int, chain string, near []mark, emit func(hit), keep func(int)) {
+	if near != nil {
+		c.nearRuns(b, from, depth, chain, near, emit, keep)
+		return
+	}
 	t := &alpha8
 	lastEnd := -1
 	for i := from; i+8 <= len(b); {
 		w := b[i : i+8]
 		if t[w[0]]&t[w[1]]&t[w[2]]&t[w[3]]&t[w[4]]&t[w[5]]&t[w[6]]&t[w[7]] == 0 {
+			i += 8
+			continue
+		}
+		// A run of minRun characters holds this block and four more on
+		// one side of it (or reaches the window's end).
+		if i-4 >= from && i+12 <= len(b) && t[b[i-4]]&t[b[i-3]]&t[b[i-2]]&t[b[i-1]] == 0 &&
+			t[b[i+8]]&t[b[i+9]]&t[b[i+10]]&t[b[i+11]] == 0 && !wrapBreak(b, i+8) {
 			i += 8
 			continue
 		}
@@ -180,6 +206,12 @@ func (c *viewCtx) runs(b []byte, from, depth int, chain string, near []mark, emi
 			keep(s)
 		}
 	}
+}
+
+// wrapBreak reports whether a line break lies among the four bytes from
+// b[i] on: a run may go on past it on the next line.
+func wrapBreak(b []byte, i int) bool {
+	return b[i] == '\n' || b[i] == '\r' || b[i+1] == '\n' || b[i+1] == '\r' || b[i+2] == '\n' || b[i+3] == '\n'
 }
 
 // onlyPadding reports whether b holds nothing but base64 padding and
@@ -238,6 +270,16 @@ func runEnd(b []byte, s int) (e, chars int) {
 // run decodes one run [s, e) of b.
 func (c *viewCtx) run(r []byte, s, e, depth int, chain string, open bool, emit func(hit), keep func(int)) {
 	sc := &c.scr[depth]
+	if r[0] <= 'Z' && isBase32(r) {
+		if head := decodeBase32(r[:min(len(r), 96)], sc.out[:0]); looksText(head) || compressed(head) {
+			if open {
+				keep(s + b32From(r, len(r)-c.reach))
+			}
+			sc.out = decodeBase32(r, sc.out[:0])
+			c.whole(sc.out, s, e, 8, 5, depth, chain+"/"+EncBase32, open, emit)
+			return
+		}
+	}
 	// A head that holds a character no hex digit and one no lower-case
 	// letter makes the run base64 whatever follows: when the head
 	// decodes to binary, the run is left without a pass over the rest

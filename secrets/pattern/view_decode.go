@@ -109,6 +109,11 @@ func decodeSepHex(b []byte, out []byte) (_ []byte, end, stop int) {
 				i = k + 2
 				continue
 			}
+			// od's: seven octal digits and one space.
+			if k-j == 7 && k+1 < len(b) && b[k] == ' ' && octalRun(b[j:k]) {
+				i = k + 1
+				continue
+			}
 		}
 		c := b[i]
 		switch {

@@ -104,15 +104,40 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 	}
 	sc.merged = mergeRuns(sc.merged[:0], trig, ends[:])
 	sc.trig, trig = trig, sc.merged
+	// Only the escapes that can be part of a finding make regions, as
+	// wide as the longest pattern that can cover them needs.
+	n := 0
+	reach := sc.reach[:0]
+	sc.local.hi = 0 // a window of another buffer
+	// Where escapes are dense (escaped JSON, a C string table), or most
+	// pass the gate, it only costs: with more than one escape in 64
+	// bytes, or past 64 escapes with more than half through, every
+	// escape and mark is taken.
+	sc.gateOff = len(trig) > (len(b)-from)/64
+	for k, t := range trig {
+		if sc.gateOff {
+			trig[n] = t
+			n++
+			reach = append(reach, c.reach)
+			continue
+		}
+		if c.trigUseful(b, t, sc) {
+			trig[n] = t
+			n++
+			reach = append(reach, c.gateReach(b, t))
+		}
+		sc.gateOff = k >= 64 && 2*n > k
+	}
+	trig, sc.reach = trig[:n], reach
 	// Regions, in order; each decoded by the dialects it holds.
 	nm := 0 // near's first mark not wholly before the trigger
 	for i := 0; i < len(trig); {
-		lo := textFrom(b, trig[i], c.reach)
-		hi := textTo(b, trig[i], c.reach)
+		lo := textFrom(b, trig[i], reach[i])
+		hi := textTo(b, trig[i], reach[i])
 		j := i + 1
 		for j < len(trig) && trig[j] < hi {
 			// The text is contiguous up to hi: extend from there.
-			if lim := min(len(b), trig[j]+c.reach); lim > hi && hi < len(b) && isText(b[hi-1]) {
+			if lim := min(len(b), trig[j]+reach[j]); lim > hi && hi < len(b) && isText(b[hi-1]) {
 				hi = textTo(b, hi, lim-hi)
 			}
 			j++
@@ -151,7 +176,7 @@ func (c *viewCtx) escapes(b []byte, from, depth int, chain string, near []mark, 
 			if set&d.bit == 0 {
 				continue
 			}
-			c.region(b[lo:hi], lo, d.bit, depth, chain+"/"+d.name, emit)
+			c.region(b[lo:hi], lo, d.bit, depth, chain+"/"+d.name, c.cut && hi == len(b), emit)
 			if c.err != nil {
 				return
 			}
@@ -228,7 +253,7 @@ func dialectAt(b []byte, t int) int {
 
 // region decodes b (at lo in its buffer) in one dialect and scans the
 // result.
-func (c *viewCtx) region(b []byte, lo, d, depth int, chain string, emit func(hit)) {
+func (c *viewCtx) region(b []byte, lo, d, depth int, chain string, cut bool, emit func(hit)) {
 	sc := &c.scr[depth]
 	out, marks := sc.out[:0], sc.marks[:0]
 	switch d {
@@ -242,10 +267,22 @@ func (c *viewCtx) region(b []byte, lo, d, depth int, chain string, emit func(hit
 		out, marks = decodeQuotes(b, out, marks)
 	}
 	sc.out, sc.marks = out, marks
-	if len(marks) == 0 || !c.spend(len(out)) {
+	// The level below looks only near the marks the gate lets through;
+	// offsets map through all of them.
+	useful := marks
+	if !sc.gateOff {
+		useful = sc.useful[:0]
+		for _, m := range marks {
+			if c.useful(out, m.dec, m.decEnd, cut) {
+				useful = append(useful, m)
+			}
+		}
+		sc.useful = useful
+	}
+	if len(useful) == 0 || !c.spend(len(out)) {
 		return
 	}
-	c.child(out, marks, d, depth, chain, func(l, h int) (int, int) {
+	c.child(out, useful, d, depth, chain, func(l, h int) (int, int) {
 		l, h = mapMarks(marks, l, h)
 		return lo + l, lo + h
 	}, emit)
@@ -350,6 +387,21 @@ func (c *viewCtx) sepHex(b []byte, from, depth int, chain string, near []mark, e
 			trig = append(trig, lineStart(b, i-2))
 		}
 	}
+	// od's dumps ("0000020 67 68 ..." and, with -An, " 67 68 ..."): a
+	// line of one holds 16 bytes in 48 characters, so a sample every
+	// 32 bytes lands where nine of them follow in the same line.
+	for i := from; i+9+2 <= len(b); i += 32 {
+		for p := i; p < i+3; p++ {
+			if b[p] == ' ' && spacedHex(b[p:]) {
+				ls := p
+				for ls > max(0, p-64) && b[ls-1] != '\n' && b[ls-1] != 0 {
+					ls--
+				}
+				trig = append(trig, ls)
+				break
+			}
+		}
+	}
 	sc.trig = trig
 	if len(trig) == 0 {
 		return
@@ -410,4 +462,31 @@ func lineStart(b []byte, t int) int {
 		t--
 	}
 	return t
+}
+
+// octalRun reports whether b is seven octal digits.
+func octalRun(b []byte) bool {
+	if len(b) != 7 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '7' {
+			return false
+		}
+	}
+	return true
+}
+
+// spacedHex reports whether b starts with three bytes written as od
+// writes them: " 67 68 70".
+func spacedHex(b []byte) bool {
+	if len(b) < 9 {
+		return false
+	}
+	for k := 0; k < 9; k += 3 {
+		if b[k] != ' ' || hexval[b[k+1]] == 0xff || hexval[b[k+2]] == 0xff {
+			return false
+		}
+	}
+	return true
 }

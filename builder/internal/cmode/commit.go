@@ -2,24 +2,21 @@ package cmode
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
 	docker "github.com/fsouza/go-dockerclient"
+	"github.com/hushbuild/hush/builder/internal/ociconv"
 	digest "github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/image/v5/copy"
-	"go.podman.io/image/v5/oci/layout"
-	"go.podman.io/image/v5/signature"
+	bdocker "go.podman.io/buildah/docker"
 	is "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
@@ -33,6 +30,7 @@ type baseImage struct {
 	id     string // "" for scratch
 	layers []storage.Layer
 	config v1.Image
+	extras ociconv.Extras // Docker's fields the OCI config has no name for
 }
 
 // loadBase reads an image in storage (id "" is scratch).
@@ -63,11 +61,15 @@ func loadBase(ctx context.Context, store storage.Store, sys *types.SystemContext
 		return nil, fmt.Errorf("base image %s: %w", name, err)
 	}
 	defer src.Close()
-	cfg, err := src.OCIConfig(ctx)
+	// The raw config, not OCIConfig: that drops HEALTHCHECK, SHELL and
+	// ONBUILD, which the stage inherits.
+	raw, err := src.ConfigBlob(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("base image %s: config: %w", name, err)
 	}
-	b.config = *cfg
+	if b.config, b.extras, err = ociconv.ParseConfig(raw); err != nil {
+		return nil, fmt.Errorf("base image %s: %w", name, err)
+	}
 	return b, nil
 }
 
@@ -76,7 +78,12 @@ func (b *baseImage) dockerImage() *docker.Image {
 	c := b.config.Config
 	dc := &docker.Config{
 		Env: c.Env, Cmd: c.Cmd, Entrypoint: c.Entrypoint, WorkingDir: c.WorkingDir,
-		User: c.User, Labels: c.Labels, StopSignal: c.StopSignal,
+		User: c.User, Labels: c.Labels, StopSignal: c.StopSignal, ArgsEscaped: c.ArgsEscaped, //nolint:staticcheck // Docker's field, kept as BuildKit keeps it
+		Shell: b.extras.Shell, OnBuild: b.extras.OnBuild,
+	}
+	if h := b.extras.Healthcheck; h != nil {
+		dc.Healthcheck = &docker.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
+			StartPeriod: h.StartPeriod, StartInterval: h.StartInterval, Retries: h.Retries}
 	}
 	if len(c.ExposedPorts) > 0 {
 		dc.ExposedPorts = map[docker.Port]struct{}{}
@@ -95,21 +102,31 @@ func (b *baseImage) dockerImage() *docker.Image {
 
 // stageImage is what a stage commits besides its layer.
 type stageImage struct {
-	config    *docker.Config // imagebuilder's, after the last instruction
-	env       []string
-	createdBy string // the stage's last instruction, as buildah records it
-	labels    []string
-	created   time.Time
+	config  *docker.Config // imagebuilder's, after the last instruction
+	env     []string
+	steps   []historyStep // one per instruction, as docker records them
+	labels  []string
+	created time.Time
+	// owners rewrites the layer's owners (restricted isolation), or nil.
+	owners func(io.ReadCloser) io.ReadCloser
 }
 
 // imageConfig builds the OCI config of the stage's image: the base's, with
 // the stage's settings and one more layer.
-func (b *baseImage) imageConfig(s stageImage, diffID digest.Digest) v1.Image {
+func (b *baseImage) imageConfig(s stageImage, diffID digest.Digest) (v1.Image, ociconv.Extras) {
 	cfg := b.config
 	c := s.config
 	oc := v1.ImageConfig{
 		User: c.User, Env: s.env, Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir,
-		StopSignal: c.StopSignal, Labels: map[string]string{},
+		StopSignal: c.StopSignal, Labels: map[string]string{}, ArgsEscaped: c.ArgsEscaped, //nolint:staticcheck // Docker's field
+	}
+	x := ociconv.Extras{Shell: c.Shell, OnBuild: c.OnBuild}
+	if len(x.OnBuild) == 0 {
+		x.OnBuild = nil
+	}
+	if h := c.Healthcheck; h != nil {
+		x.Healthcheck = &bdocker.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
+			StartPeriod: h.StartPeriod, StartInterval: h.StartInterval, Retries: h.Retries}
 	}
 	if len(oc.Entrypoint) == 0 {
 		oc.Entrypoint = nil
@@ -141,121 +158,79 @@ func (b *baseImage) imageConfig(s stageImage, diffID digest.Digest) v1.Image {
 	cfg.Config = oc
 	cfg.Platform = v1.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
 	cfg.RootFS = v1.RootFS{Type: "layers", DiffIDs: append(append([]digest.Digest{}, b.config.RootFS.DiffIDs...), diffID)}
-	cfg.History = append(append([]v1.History{}, b.config.History...), v1.History{
-		Created:   &created,
-		CreatedBy: s.createdBy,
-		// buildah's mark: the guard finds where the build's layers begin.
-		Comment: "FROM " + b.name,
-	})
-	return cfg
+	cfg.History = append(append([]v1.History{}, b.config.History...), s.history(b.name, &created)...)
+	return cfg, x
 }
 
 // commitStage writes the stage's changes as one layer on top of its base
-// and stores the image, unnamed, returning its id. The layer goes through
-// an OCI layout in staging (on the store's disk, swept if hush dies), and
-// c/image copies it into storage, reusing the base's layers there.
+// and stores the image, unnamed, returning its id. The changes stream
+// from / straight into the store (PutLayer computes the layer's digest on
+// the way): no tar in the staging area, and no second copy that
+// containers/image would stage before applying it. The manifest and
+// config go in as containers/image's storage destination writes them, so
+// the guard, the outputs and pushes read the image as any other.
 func commitStage(ctx context.Context, store storage.Store, sys *types.SystemContext, staging, root string, ch []archive.Change, base *baseImage, s stageImage) (string, error) {
-	dir, err := os.MkdirTemp(staging, "layout-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir)
-	blobs := filepath.Join(dir, "blobs", "sha256")
-	if err := os.MkdirAll(blobs, 0o700); err != nil {
-		return "", err
-	}
-	diffID, size, err := writeLayer(blobs, root, ch)
+	rc, err := archive.ExportChanges(root, ch, nil, nil)
 	if err != nil {
 		return "", fmt.Errorf("writing the stage's layer: %w", err)
 	}
-	cfg := base.imageConfig(s, diffID)
-	cfgDesc, err := writeJSONBlob(blobs, v1.MediaTypeImageConfig, cfg)
+	if s.owners != nil {
+		// Restricted isolation: the owners and modes a root build gives.
+		rc = s.owners(rc)
+	}
+	parent := ""
+	if n := len(base.layers); n > 0 {
+		parent = base.layers[n-1].ID
+	}
+	layer, _, err := store.PutLayer("", parent, nil, "", false, nil, rc)
+	rc.Close()
+	if err != nil {
+		return "", fmt.Errorf("writing the stage's layer: %w", err)
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			_ = store.DeleteLayer(layer.ID)
+		}
+	}()
+	cfg, extras := base.imageConfig(s, layer.UncompressedDigest)
+	cfgBytes, err := ociconv.MarshalConfig(cfg, extras)
 	if err != nil {
 		return "", err
 	}
-	m := v1.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageManifest, Config: cfgDesc}
-	for _, l := range base.layers {
+	cfgDigest := digest.FromBytes(cfgBytes)
+	m := v1.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageManifest,
+		Config: v1.Descriptor{MediaType: v1.MediaTypeImageConfig, Digest: cfgDigest, Size: int64(len(cfgBytes))}}
+	for _, l := range append(append([]storage.Layer{}, base.layers...), *layer) {
 		if l.UncompressedDigest == "" {
-			return "", fmt.Errorf("base layer %.12s has no known digest", l.ID)
+			return "", fmt.Errorf("layer %.12s has no known digest", l.ID)
 		}
 		m.Layers = append(m.Layers, v1.Descriptor{MediaType: v1.MediaTypeImageLayer, Digest: l.UncompressedDigest, Size: l.UncompressedSize})
 	}
-	m.Layers = append(m.Layers, v1.Descriptor{MediaType: v1.MediaTypeImageLayer, Digest: diffID, Size: size})
-	mDesc, err := writeJSONBlob(blobs, v1.MediaTypeImageManifest, m)
+	mBytes, err := json.Marshal(m)
 	if err != nil {
 		return "", err
 	}
-	idx := v1.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageIndex, Manifests: []v1.Descriptor{mDesc}}
-	if err := writeJSON(filepath.Join(dir, "index.json"), idx); err != nil {
-		return "", err
+	mDigest := digest.FromBytes(mBytes)
+	id := cfgDigest.Encoded()
+	img, err := store.CreateImage(id, nil, layer.ID, "{}", &storage.ImageOptions{
+		CreationDate: *cfg.Created, Digest: mDigest,
+		BigData: []storage.ImageBigDataOption{
+			{Key: cfgDigest.String(), Data: cfgBytes, Digest: cfgDigest},
+			{Key: storage.ImageDigestManifestBigDataNamePrefix + "-" + mDigest.String(), Data: mBytes, Digest: mDigest},
+			{Key: storage.ImageDigestBigDataKey, Data: mBytes, Digest: mDigest},
+		},
+	})
+	if errors.Is(err, storage.ErrDuplicateID) {
+		// The same config (a rebuild with --source-date-epoch): the image
+		// is there already, with its own layer.
+		return id, nil
 	}
-	if err := writeJSON(filepath.Join(dir, "oci-layout"), v1.ImageLayout{Version: v1.ImageLayoutVersion}); err != nil {
-		return "", err
-	}
-	src, err := layout.NewReference(dir, "")
 	if err != nil {
-		return "", err
-	}
-	dest, err := is.Transport.NewStoreReference(store, nil, cfgDesc.Digest.Encoded())
-	if err != nil {
-		return "", err
-	}
-	policy, err := signature.NewPolicyContext(&signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}})
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = policy.Destroy() }()
-	local := types.SystemContext{}
-	if sys != nil {
-		local = *sys
-	}
-	local.BigFilesTemporaryDir = staging
-	// The base layers are in storage already, under their uncompressed
-	// digests: copy reuses them and reads only the new layer's blob.
-	if _, err := copy.Image(ctx, policy, dest, src, &copy.Options{SourceCtx: &local, DestinationCtx: &local}); err != nil {
 		return "", fmt.Errorf("committing the stage's image: %w", err)
 	}
-	return cfgDesc.Digest.Encoded(), nil
-}
-
-// writeLayer exports the changes under root as an uncompressed layer blob
-// in dir, named by its digest.
-func writeLayer(dir, root string, ch []archive.Change) (digest.Digest, int64, error) {
-	rc, err := archive.ExportChanges(root, ch, nil, nil)
-	if err != nil {
-		return "", 0, err
-	}
-	defer rc.Close()
-	f, err := os.CreateTemp(dir, "layer-")
-	if err != nil {
-		return "", 0, err
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), rc)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", 0, err
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if err := os.Rename(f.Name(), filepath.Join(dir, sum)); err != nil {
-		return "", 0, err
-	}
-	return digest.NewDigestFromEncoded(digest.SHA256, sum), n, nil
-}
-
-func writeJSONBlob(dir, mediaType string, v any) (v1.Descriptor, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v1.Descriptor{}, err
-	}
-	d := digest.FromBytes(b)
-	if err := os.WriteFile(filepath.Join(dir, d.Encoded()), b, 0o600); err != nil {
-		return v1.Descriptor{}, err
-	}
-	return v1.Descriptor{MediaType: mediaType, Digest: d, Size: int64(len(b))}, nil
+	keep = true
+	return img.ID, nil
 }
 
 func writeJSON(path string, v any) error {

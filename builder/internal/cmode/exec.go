@@ -21,13 +21,18 @@ import (
 	"go.podman.io/storage/pkg/idtools"
 	"golang.org/x/sys/unix"
 
-	"github.com/hushbuild/hush/internal/stepcaps"
+	"github.com/hushbuild/hush/internal/fakeroot"
 	"github.com/hushbuild/hush/secrets"
 )
 
 // rootExecutor is imagebuilder's Executor for container isolation: RUN
 // executes in hush's own root filesystem, COPY and ADD write there.
 type rootExecutor struct {
+	// fake is restricted isolation's fake root (nil: container
+	// isolation), root the stage root (restricted.go).
+	fake *fakeroot.Owners
+	root string
+
 	ctx        context.Context
 	contextDir string
 	stdout     io.Writer
@@ -51,7 +56,7 @@ func (e *rootExecutor) EnsureContainerPath(path string) error {
 }
 
 func (e *rootExecutor) EnsureContainerPathAs(path, owner string, mode *os.FileMode) error {
-	path = filepath.Clean("/" + path)
+	path = e.host(path)
 	if fi, err := os.Stat(path); err == nil {
 		if !fi.IsDir() {
 			return fmt.Errorf("%s exists and is not a directory", path)
@@ -68,12 +73,12 @@ func (e *rootExecutor) EnsureContainerPathAs(path, owner string, mode *os.FileMo
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return err
 	}
-	u, err := lookupUser(owner)
+	u, err := e.lookupUser(owner)
 	if err != nil {
 		return err
 	}
 	for _, d := range made {
-		if err := os.Lchown(d, u.Uid, u.Gid); err != nil {
+		if err := e.lchown(d, u.Uid, u.Gid); err != nil {
 			return err
 		}
 		if mode != nil {
@@ -91,8 +96,9 @@ func (e *rootExecutor) UnrecognizedInstruction(step *imagebuilder.Step) error {
 
 // lookupUser resolves USER (name or uid, optional :group) in the stage's
 // /etc/passwd and /etc/group, which are the root's own here.
-func lookupUser(spec string) (*user.ExecUser, error) {
-	u, err := user.GetExecUserPath(spec, &user.ExecUser{Home: "/"}, "/etc/passwd", "/etc/group")
+func (e *rootExecutor) lookupUser(spec string) (*user.ExecUser, error) {
+	// Under the stage root: restricted isolation's /etc is not hush's.
+	u, err := user.GetExecUserPath(spec, &user.ExecUser{Home: "/"}, e.host("/etc/passwd"), e.host("/etc/group"))
 	if err != nil {
 		return nil, fmt.Errorf("user %q: %w", spec, err)
 	}
@@ -104,7 +110,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	if err != nil {
 		return err
 	}
-	var st stepSecrets
+	st := stepSecrets{root: e.root, chown: e.lchown}
 	defer func() { _ = st.remove() }()
 	for _, spec := range run.Mounts {
 		m, err := parseRunMount(spec)
@@ -123,7 +129,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	if run.Network == "none" {
 		return fmt.Errorf("RUN --network=none: container isolation cannot take a step's network away (no namespaces)")
 	}
-	u, err := lookupUser(config.User)
+	u, err := e.lookupUser(config.User)
 	if err != nil {
 		return err
 	}
@@ -206,7 +212,7 @@ func (e *rootExecutor) Run(run imagebuilder.Run, config docker.Config) error {
 	}
 	// With buildah's default capabilities, not hush's: a root step then
 	// cannot read the job shell's environment (internal/stepcaps).
-	release, err := stepcaps.Start(cmd)
+	release, err := e.start(cmd, u.Uid, u.Gid)
 	if err != nil {
 		drain()
 		return fmt.Errorf("starting %s: %w", args[0], err)
@@ -388,7 +394,7 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 	excludes = append(append([]string{}, excludes...), c.Excludes...)
 	var ids *idtools.IDPair
 	if c.Chown != "" {
-		u, err := lookupUser(c.Chown)
+		u, err := e.lookupUser(c.Chown)
 		if err != nil {
 			return fmt.Errorf("%s --chown: %w", what, err)
 		}
@@ -399,23 +405,28 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 	dest := c.Dest
 	destIsDir := strings.HasSuffix(dest, "/") || len(c.Src) > 1
 	dest = filepath.Clean("/" + dest)
-	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
+	if fi, err := os.Stat(e.host(dest)); err == nil && fi.IsDir() {
 		destIsDir = true
 	}
 	if len(c.Files) > 0 {
 		// COPY <<EOF: heredoc files go to dest.
 		for _, f := range c.Files {
-			p := dest
+			p := e.host(dest)
 			if destIsDir || len(c.Files) > 1 {
-				p = filepath.Join(dest, f.Name)
+				p = filepath.Join(e.host(dest), f.Name)
 			}
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			mkdir := func(d string) error { return mkdirAllOwned(d, ids.UID, ids.GID) }
+			if e.fake != nil {
+				// hush's uid cannot chown; the fake root records the owner.
+				mkdir = func(d string) error { return os.MkdirAll(d, 0o755) }
+			}
+			if err := mkdir(filepath.Dir(p)); err != nil {
 				return err
 			}
 			if err := os.WriteFile(p, []byte(f.Data), 0o644); err != nil {
 				return err
 			}
-			if err := os.Chown(p, ids.UID, ids.GID); err != nil {
+			if err := e.lchown(p, ids.UID, ids.GID); err != nil {
 				return err
 			}
 		}
@@ -460,7 +471,13 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 		}
 	}
 	get := copier.GetOptions{Excludes: excludes, ExpandArchives: c.Download, ChownDirs: ids, ChownFiles: ids, Chmod: c.Chmod, Parents: c.Parents}
-	put := copier.PutOptions{Rename: rename, DefaultDirOwner: &idtools.IDPair{UID: 0, GID: 0}}
+	// Missing parents of dest are the --chown owner's, as buildah, BuildKit
+	// and kaniko make them (root's without --chown).
+	put := copier.PutOptions{Rename: rename, DefaultDirOwner: ids}
+	if e.fake != nil {
+		// Made as hush's uid; the fake root records what root's would be.
+		put.DefaultDirOwner = &idtools.IDPair{UID: os.Geteuid(), GID: os.Getegid()}
+	}
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
@@ -468,8 +485,18 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 		pw.CloseWithError(err)
 		errc <- err
 	}()
-	perr := copier.Put("/", putDir, put, pr)
+	var in io.Reader = pr
+	var pend *fakeroot.Pending
+	if e.fake != nil {
+		rc, p := e.fake.Incoming(pr)
+		defer rc.Close()
+		in, pend = rc, p
+	}
+	perr := copier.Put(e.host("/"), putDir, put, in)
 	pr.CloseWithError(perr)
+	if perr == nil && pend != nil {
+		perr = pend.Record(e.host(putDir), rename)
+	}
 	gerr := <-errc
 	if gerr != nil {
 		return fmt.Errorf("%s: reading %s: %w", what, strings.Join(c.Src, " "), gerr)
@@ -478,4 +505,24 @@ func (e *rootExecutor) copy(excludes []string, c imagebuilder.Copy) error {
 		return fmt.Errorf("%s: writing %s: %w", what, dest, perr)
 	}
 	return nil
+}
+
+// mkdirAllOwned makes dir and its missing parents (0755), each new one
+// owned by uid:gid.
+func mkdirAllOwned(dir string, uid, gid int) error {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s: not a directory", dir)
+		}
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirAllOwned(parent, uid, gid); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
+		return err
+	}
+	return os.Lchown(dir, uid, gid)
 }

@@ -355,8 +355,11 @@ func TestRemoveChanges(t *testing.T) {
 	write(t, root, "/leak/deep/file", "CANARY added")
 	write(t, root, "/usr/bin/tool", "CANARY added")
 	must(t, os.RemoveAll(filepath.Join(root, "tmp")))
-	must(t, removeChanges(root, l, before, skel))
-	if got, want := tree(t, root), "/etc /etc/os-release /hush /hush/bin /hush/bin/hush /tmp /usr /usr/bin /usr/bin/sh"; got != want {
+	bin := &trash{dir: filepath.Join(root, "hush", "staging")}
+	must(t, os.MkdirAll(bin.dir, 0o700))
+	must(t, removeChanges(root, l, before, skel, bin))
+	bin.wait()
+	if got, want := tree(t, root), "/etc /etc/os-release /hush /hush/bin /hush/bin/hush /hush/staging /tmp /usr /usr/bin /usr/bin/sh"; got != want {
 		t.Fatalf("after removeChanges: %s\nwant %s", got, want)
 	}
 }
@@ -393,5 +396,55 @@ func pastCtimeTick(t *testing.T, dir string) {
 		if time.Now().After(deadline) {
 			t.Fatal("the change-time clock did not tick in 5 s")
 		}
+	}
+}
+
+// TestTrashClearRoot: clearing through the trash leaves what clearRoot
+// leaves, and the moved entries are gone once wait returns.
+func TestTrashClearRoot(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"/etc/passwd", "/etc/hosts", "/hush/bin/hush", "/usr/bin/sh", "/usr/lib/deep/x", "/builds/p/src"} {
+		write(t, root, f, "x")
+	}
+	l := newIgnoreList("", "/hush", "/etc/hosts", "/builds/p")
+	bin := &trash{dir: filepath.Join(root, "hush", "staging")}
+	must(t, os.MkdirAll(bin.dir, 0o700))
+	must(t, bin.clearRoot(root, l))
+	bin.wait()
+	want := "/builds /builds/p /builds/p/src /etc /etc/hosts /hush /hush/bin /hush/bin/hush /hush/staging"
+	if got := tree(t, root); got != want {
+		t.Fatalf("after trash.clearRoot: %s\nwant %s", got, want)
+	}
+}
+
+// TestTrashKeep: a stage kept for COPY --from is the stage's tree, paths
+// and owners kept, without the ignored paths; / is left as clearRoot
+// leaves it.
+func TestTrashKeep(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"/etc/passwd", "/etc/hosts", "/hush/bin/hush", "/out/lib/x.py", "/builds/p/src"} {
+		write(t, root, f, "x")
+	}
+	must(t, os.Lchown(filepath.Join(root, "etc"), 1000, 1000))
+	l := newIgnoreList("", "/hush", "/etc/hosts", "/builds/p")
+	bin := &trash{dir: filepath.Join(root, "hush", "staging")}
+	must(t, os.MkdirAll(bin.dir, 0o700))
+	dir, err := bin.keep(root, l)
+	must(t, err)
+	if got, want := tree(t, dir), "/builds /etc /etc/passwd /out /out/lib /out/lib/x.py"; got != want {
+		t.Errorf("kept stage: %s\nwant %s", got, want)
+	}
+	var st unix.Stat_t
+	must(t, unix.Lstat(filepath.Join(dir, "etc"), &st))
+	if st.Uid != 1000 {
+		t.Errorf("kept /etc owned by %d, want 1000 (as in the stage)", st.Uid)
+	}
+	if got, want := tree(t, root), "/builds /builds/p /builds/p/src /etc /etc/hosts /hush /hush/bin /hush/bin/hush /hush/staging "+strings.TrimPrefix(dir, root)+" "; !strings.HasPrefix(got, want) {
+		t.Errorf("root after keep: %s\nwant it to begin %s", got, want)
+	}
+	bin.drop(dir)
+	bin.wait()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("kept stage still there after drop and wait: %v", err)
 	}
 }

@@ -31,7 +31,12 @@ type Job struct {
 	// Layers and NoNetwork are what was asked for; container isolation
 	// refuses both (one layer per stage, no namespace to take away).
 	Layers, NoNetwork bool
-	Sys               *types.SystemContext // BigFilesTemporaryDir is set to the build's staging directory
+	// Restricted builds as a non-root uid: in isolation.RestrictedRoot,
+	// under the fake root (restricted.go).
+	Restricted bool
+	// Root is restricted isolation's stage root (isolation.RestrictedRoot).
+	Root string
+	Sys  *types.SystemContext // BigFilesTemporaryDir is set to the build's staging directory
 	// Report gets the STEP lines, Stdout and Stderr the steps' output,
 	// Warn hush's own warnings.
 	Report, Stdout, Stderr, Warn io.Writer

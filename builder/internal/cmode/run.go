@@ -58,7 +58,18 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	j.Defer(func() { os.RemoveAll(staging) })
 	if j.Sys != nil {
 		j.Sys.BigFilesTemporaryDir = staging
+		// c/image's blob info cache notes, as a base is pulled, which
+		// compressed blob in which repository each layer came from; the
+		// push finds the base's own blobs through it and neither
+		// recompresses nor uploads them again. Its default place,
+		// /var/lib/containers/cache, goes with the container's / when the
+		// first stage clears it: the staging directory outlives the stages.
+		if j.Sys.BlobInfoCacheDir == "" {
+			j.Sys.BlobInfoCacheDir = staging
+		}
 	}
+	bin := &trash{dir: staging}
+	j.Defer(bin.wait) // before staging goes (Defer runs last in, first out)
 	unlock, err := lockContainerMode(store)
 	if err != nil {
 		return "", err
@@ -75,15 +86,23 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	root, own := j.stageRoot(), j.newOwners()
+	ign = ign.under(root)
+	if own != nil {
+		if err := own.Supported(); err != nil {
+			return "", err
+		}
+	}
 	// hush's own files, fingerprinted before and checked after every step
 	// (selfprint.go); a container a step tampered with refuses here.
 	var watch func() (*selfPrint, error)
 	if exe, err := os.Executable(); err == nil {
-		skip := []string{store.GraphRoot(), store.RunRoot(), stepDir, j.BuildDir, j.ContextDir, staging}
+		skip := []string{store.GraphRoot(), store.RunRoot(), stepDir, j.BuildDir, j.ContextDir, staging, root}
 		if base, err := rundir.TmpfsBase(); err == nil {
 			skip = append(skip, base)
 		}
-		watch = func() (*selfPrint, error) { return watchSelf(ownDirOf(exe), filepath.Dir(exe), skip) }
+		hashes := hashCache{}
+		watch = func() (*selfPrint, error) { return watchSelf(ownDirOf(exe), filepath.Dir(exe), skip, hashes) }
 		if _, err := watch(); err != nil {
 			return "", err
 		}
@@ -92,11 +111,11 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	// Whatever happens, / ends as it began, minus every file the build
 	// put there: a step's copy of a secret must not stay on the
 	// container's disk. A sweep does the same for a killed build.
-	skel, err := topLevel("/", ign)
+	skel, err := topLevel(root, ign)
 	if err != nil {
 		return "", err
 	}
-	if err := writeJSON(filepath.Join(staging, rootStateFile), savedRoot{Ignore: ign.paths, Skeleton: skel, Root: rootIdentity()}); err != nil {
+	if err := writeJSON(filepath.Join(staging, rootStateFile), savedRoot{Ignore: ign.paths, Skeleton: skel, Root: rootIdentity(), Dir: root}); err != nil {
 		return "", err
 	}
 	// cur is the running stage's state right after its base was
@@ -107,9 +126,9 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 	defer func() {
 		var rerr error
 		if cur != nil {
-			rerr = removeChanges("/", ign, cur, skel)
+			rerr = removeChanges(root, ign, cur, skel, bin)
 		} else {
-			rerr = restoreRoot("/", ign, skel)
+			rerr = restoreRoot(root, ign, skel)
 		}
 		if rerr != nil {
 			fmt.Fprintf(j.Warn, "warning: clearing / after the build: %v\n", rerr)
@@ -187,9 +206,24 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			}
 		}
 	}()
+	// A stage no later stage builds FROM is read by COPY --from alone: its
+	// root is moved aside whole (renames) instead of committed, and COPY
+	// --from reads it there; it goes, in the background, when Run returns.
+	kept := make([]string, len(stages))
+	keepable := keepableStages(stages, froms, canKeep(staging))
+	defer func() {
+		for _, d := range kept {
+			if d != "" {
+				bin.drop(d)
+			}
+		}
+	}()
 	fromRoot := func(name string) (string, error) {
 		id := pulled[name]
 		if i, ok := stageIndex(stages, name); ok {
+			if kept[i] != "" {
+				return kept[i], nil
+			}
 			id = images[i]
 		}
 		if id == "" {
@@ -224,24 +258,30 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 		}
 		ib.RunConfig.Image = froms[i] // imagebuilder's RUN wants a base named
 		cur = nil
-		if err := clearRoot("/", ign); err != nil {
+		if err := bin.clearRoot(root, ign); err != nil {
 			return "", fmt.Errorf("preparing / for stage %d: %w", i+1, err)
 		}
 		for _, l := range base.layers {
-			if err := extractBaseLayer(ctx, store, l.ID, ign); err != nil {
+			if err := extractBaseLayerTo(ctx, store, root, l.ID, ign, own); err != nil {
 				return "", fmt.Errorf("extracting %s: %w", froms[i], err)
 			}
 		}
-		before, err := scanRoot("/", ign)
-		if err != nil {
+		if err := checkLinks(root, froms[i]); err != nil {
 			return "", err
 		}
-		cur = before
+		var before rootState
+		if !keepable[i] {
+			if before, err = scanOwned(root, ign, own); err != nil {
+				return "", err
+			}
+			cur = before
+		}
 		exec := &rootExecutor{
+			fake: own, root: root,
 			ctx: ctx, contextDir: j.ContextDir, stdout: j.Stdout, stderr: j.Stderr,
 			stepDir: stepDir, values: values, transient: mountsOf(j.Mounts), fromRoot: fromRoot,
 		}
-		createdBy := ""
+		var steps []historyStep
 		for k, child := range st.Node.Children {
 			n++
 			step := ib.Step()
@@ -266,15 +306,19 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			if runErr != nil {
 				return "", fmt.Errorf("building at STEP %q: %w", child.Original, runErr)
 			}
-			createdBy = "/bin/sh -c #(nop) " + child.Original
-			if strings.EqualFold(step.Command, "run") {
-				createdBy = child.Original
-			}
+			steps = append(steps, stepHistory(step.Command, child.Original))
 			if err := ctx.Err(); err != nil {
 				return "", err
 			}
 		}
-		after, err := scanRoot("/", ign)
+		if keepable[i] {
+			if kept[i], err = bin.keep(root, ign); err != nil {
+				return "", fmt.Errorf("stage %d: %w", i+1, err)
+			}
+			fmt.Fprintf(j.Report, "--> stage %d kept for COPY --from\n", i+1)
+			continue
+		}
+		after, err := scanOwned(root, ign, own)
 		if err != nil {
 			return "", err
 		}
@@ -283,11 +327,11 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 			created = *j.SourceDateEpoch
 		}
 		cfg := ib.Config()
-		s := stageImage{config: cfg, env: mergeEnv(ib.Env, ib.RunConfig.Env), createdBy: createdBy, created: created}
+		s := stageImage{config: cfg, env: mergeEnv(ib.Env, ib.RunConfig.Env), steps: steps, created: created, owners: layerOwners(own, root)}
 		if i == len(stages)-1 {
 			s.labels = j.Labels
 		}
-		id, err := commitStage(ctx, store, j.Sys, staging, "/", changes(before, after), base, s)
+		id, err := commitStage(ctx, store, j.Sys, staging, root, changes(before, after), base, s)
 		if err != nil {
 			return "", fmt.Errorf("stage %d: %w", i+1, err)
 		}
@@ -299,7 +343,7 @@ func Run(ctx context.Context, store storage.Store, j Job) (string, error) {
 
 // check refuses what container isolation cannot do safely.
 func (j Job) check(store storage.Store) error {
-	if os.Geteuid() != 0 {
+	if os.Geteuid() != 0 && !j.Restricted {
 		return fmt.Errorf("--isolation container needs root in the container (it extracts images over /)")
 	}
 	if d := store.GraphDriverName(); d != "vfs" {
@@ -531,7 +575,11 @@ func restoreDeadRoot(store storage.Store, dir string) {
 		return
 	}
 	defer unlock()
-	_ = restoreRoot("/", &ignoreList{paths: saved.Ignore}, saved.Skeleton)
+	top := saved.Dir
+	if top == "" {
+		top = "/"
+	}
+	_ = restoreRoot(top, &ignoreList{paths: saved.Ignore}, saved.Skeleton)
 }
 
 // rootStateFile, in a build's staging directory, records what / must be
@@ -542,6 +590,7 @@ type savedRoot struct {
 	Ignore   []string
 	Skeleton []topEntry
 	Root     string // rootIdentity of the / being rewritten
+	Dir      string // the stage root ("" is /; restricted isolation's tree)
 }
 
 // rootIdentity names this mount namespace's root filesystem: the mount
@@ -625,7 +674,7 @@ func restoreRoot(root string, ign *ignoreList, skel []topEntry) error {
 			errs = append(errs, err)
 			continue
 		}
-		errs = append(errs, os.Lchown(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
+		errs = append(errs, lchownBack(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
 	}
 	return errors.Join(errs...)
 }
@@ -675,12 +724,12 @@ func ownDirOf(exe string) string {
 // or modified file, link and added directory: whatever a step wrote), so
 // what remains is the stage's base image; top-level entries of the
 // skeleton a step removed come back empty.
-func removeChanges(root string, ign *ignoreList, before rootState, skel []topEntry) error {
+func removeChanges(root string, ign *ignoreList, before rootState, skel []topEntry, bin *trash) error {
 	after, err := scanRoot(root, ign)
 	if err != nil {
 		return restoreRoot(root, ign, skel)
 	}
-	var errs []error
+	var doomed []string
 	for _, c := range changes(before, after) {
 		if c.Kind == archive.ChangeDelete {
 			continue
@@ -688,10 +737,11 @@ func removeChanges(root string, ign *ignoreList, before rootState, skel []topEnt
 		if b, ok := before[c.Path]; ok && b.mode&unix.S_IFMT == unix.S_IFDIR && after[c.Path].mode&unix.S_IFMT == unix.S_IFDIR {
 			continue // a directory of the base whose entries changed
 		}
-		if err := os.RemoveAll(filepath.Join(root, c.Path)); err != nil {
-			errs = append(errs, err)
-		}
+		doomed = append(doomed, filepath.Join(root, c.Path))
 	}
+	// changes lists a new directory and its entries: moving the directory
+	// takes them along, and moving them is then a no-op.
+	errs := []error{bin.removeAll(doomed)}
 	for _, t := range skel {
 		p := filepath.Join(root, t.Name)
 		if _, err := os.Lstat(p); err == nil {
@@ -700,7 +750,7 @@ func removeChanges(root string, ign *ignoreList, before rootState, skel []topEnt
 		if t.Link != "" {
 			errs = append(errs, os.Symlink(t.Link, p))
 		} else if err := os.Mkdir(p, 0o700); err == nil {
-			errs = append(errs, os.Lchown(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
+			errs = append(errs, lchownBack(p, t.UID, t.GID), unix.Chmod(p, uint32(t.Mode)))
 		}
 	}
 	return errors.Join(errs...)

@@ -86,6 +86,10 @@ func parseRunMount(spec string) (secretMount, error) {
 
 // stepSecrets is what one step's secrets put in place, to be undone.
 type stepSecrets struct {
+	// root is the stage root ("" or /: container isolation), chown sets a
+	// value file's owner (nil: os.Lchown).
+	root  string
+	chown func(path string, uid, gid int) error
 	env   []string
 	undo  []func()
 	files []string
@@ -110,15 +114,19 @@ func (st *stepSecrets) place(dir string, m secretMount, values map[string]secret
 	var nonce [12]byte
 	_, _ = rand.Read(nonce[:])
 	file := filepath.Join(dir, hex.EncodeToString(nonce[:]))
-	if err := writeSecretFile(file, s.Value(), m); err != nil {
+	if err := writeSecretFile(file, s.Value(), m, st.chown); err != nil {
 		return fmt.Errorf("secret %q: %w", m.id, err)
 	}
 	st.files = append(st.files, file)
-	target := filepath.Clean(m.target)
+	top := "/"
+	if st.root != "" {
+		top = st.root
+	}
+	target := filepath.Join(top, filepath.Clean("/"+m.target))
 	// Parents the target needs are made for the step and removed after,
 	// so the layer holds no stub.
 	var made []string
-	for d := filepath.Dir(target); d != "/"; d = filepath.Dir(d) {
+	for d := filepath.Dir(target); d != top && d != "/"; d = filepath.Dir(d) {
 		if _, err := os.Lstat(d); err == nil {
 			break
 		}
@@ -157,14 +165,18 @@ func (st *stepSecrets) place(dir string, m secretMount, values map[string]secret
 	return nil
 }
 
-func writeSecretFile(path string, value []byte, m secretMount) error {
+func writeSecretFile(path string, value []byte, m secretMount, chown func(string, int, int) error) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}
 	_, err = f.Write(value)
 	if err == nil {
-		err = f.Chown(m.uid, m.gid)
+		if chown != nil {
+			err = chown(path, m.uid, m.gid)
+		} else {
+			err = f.Chown(m.uid, m.gid)
+		}
 	}
 	if err == nil {
 		err = f.Chmod(m.mode)

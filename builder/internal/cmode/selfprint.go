@@ -35,12 +35,27 @@ var errSelfTooBig = errors.New("too many files to fingerprint")
 
 // watchSelf fingerprints hush's directory (ownDir), or the directory of
 // its executable when ownDir is too big to walk before every step.
-func watchSelf(ownDir, exeDir string, skip []string) (*selfPrint, error) {
-	p, err := fingerprintSelf(ownDir, skip)
+func watchSelf(ownDir, exeDir string, skip []string, cache hashCache) (*selfPrint, error) {
+	p, err := fingerprintWith(ownDir, skip, cache)
 	if errors.Is(err, errSelfTooBig) && exeDir != ownDir {
-		p, err = fingerprintSelf(exeDir, skip)
+		p, err = fingerprintWith(exeDir, skip, cache)
 	}
 	return p, err
+}
+
+// hashCache keeps each executable's hash by its stat: device, inode,
+// size, mtime and change time. A step cannot write a file without moving
+// its change time, nor set that back without setting the clock (Docker's
+// default capabilities withhold CAP_SYS_TIME; fs.go's snapshot relies on
+// the same), so a file whose stat is unchanged has the content hashed
+// before: a fingerprint around each step costs stats, not reading hush's
+// 50 MB binary twice per step.
+type hashCache map[hashKey]string
+
+type hashKey struct {
+	dev, ino     uint64
+	size         int64
+	mtime, ctime syscall.Timespec
 }
 
 // taintMark is left in hush's directory once a step changed it.
@@ -54,14 +69,19 @@ type selfPrint struct {
 	dir   string
 	skip  []string
 	lines map[string]string // path -> its line
+	cache hashCache         // nil: hash every time
 }
 
 // fingerprintSelf reads dir's fingerprint, or says dir is marked tampered.
 func fingerprintSelf(dir string, skip []string) (*selfPrint, error) {
+	return fingerprintWith(dir, skip, nil)
+}
+
+func fingerprintWith(dir string, skip []string, cache hashCache) (*selfPrint, error) {
 	if _, err := os.Lstat(filepath.Join(dir, taintMark)); err == nil {
 		return nil, fmt.Errorf("%s: %w", dir, ErrTampered)
 	}
-	p := &selfPrint{dir: dir, skip: skip, lines: map[string]string{}}
+	p := &selfPrint{dir: dir, skip: skip, lines: map[string]string{}, cache: cache}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -80,7 +100,7 @@ func fingerprintSelf(dir string, skip []string) (*selfPrint, error) {
 		if len(p.lines) >= maxSelfEntries {
 			return errSelfTooBig
 		}
-		line, err := describePath(path)
+		line, err := describePath(path, cache)
 		if err != nil {
 			return err
 		}
@@ -95,7 +115,7 @@ func fingerprintSelf(dir string, skip []string) (*selfPrint, error) {
 
 // describePath is a path's type, mode, owner, inode, size and mtime, and
 // for an executable regular file the SHA-256 of its content.
-func describePath(path string) (string, error) {
+func describePath(path string, cache hashCache) (string, error) {
 	var st syscall.Stat_t
 	if err := syscall.Lstat(path, &st); err != nil {
 		return "", err
@@ -114,6 +134,10 @@ func describePath(path string) (string, error) {
 		line += " -> " + target
 	}
 	if st.Mode&syscall.S_IFMT == syscall.S_IFREG && st.Mode&0o111 != 0 {
+		key := hashKey{dev: uint64(st.Dev), ino: st.Ino, size: st.Size, mtime: st.Mtim, ctime: st.Ctim}
+		if h, ok := cache[key]; ok {
+			return line + " " + h, nil
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			return "", err
@@ -124,7 +148,11 @@ func describePath(path string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		line += " " + hex.EncodeToString(h.Sum(nil))
+		sum := hex.EncodeToString(h.Sum(nil))
+		if cache != nil {
+			cache[key] = sum
+		}
+		line += " " + sum
 	}
 	return line, nil
 }
@@ -133,7 +161,7 @@ func describePath(path string) (string, error) {
 // mark and returns ErrTampered naming the first changed path (a path is
 // hush's, never a value).
 func (p *selfPrint) check() error {
-	now, err := fingerprintSelf(p.dir, p.skip)
+	now, err := fingerprintWith(p.dir, p.skip, p.cache)
 	if err != nil {
 		return err
 	}

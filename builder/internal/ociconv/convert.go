@@ -106,3 +106,36 @@ func Convert(dmanifest, dconfig []byte, annotations map[string]string) (mfst, co
 	}
 	return mfst, config, nil
 }
+
+// Extras are the Docker config fields an OCI image config has no name for
+// (ArgsEscaped is in v1.ImageConfig), for a writer that builds the config
+// itself (container mode) rather than converting buildah's.
+type Extras struct {
+	Healthcheck *docker.HealthConfig
+	OnBuild     []string
+	Shell       []string
+}
+
+// MarshalConfig writes img with x beside its OCI fields, in the form
+// Convert writes: without extras, the bytes v1.Image marshals to.
+func MarshalConfig(img v1.Image, x Extras) ([]byte, error) {
+	if img.RootFS.DiffIDs == nil {
+		img.RootFS.DiffIDs = []digest.Digest{}
+	}
+	return json.Marshal(image{
+		Created: img.Created, Author: img.Author, Platform: img.Platform,
+		Config: imageConfig{ImageConfig: img.Config, Healthcheck: x.Healthcheck, OnBuild: x.OnBuild, Shell: x.Shell},
+		RootFS: img.RootFS, History: img.History,
+	})
+}
+
+// ParseConfig reads an image config, OCI or docker, with Docker's fields.
+func ParseConfig(b []byte) (v1.Image, Extras, error) {
+	var img image
+	if err := json.Unmarshal(b, &img); err != nil {
+		return v1.Image{}, Extras{}, fmt.Errorf("parsing image config: %w", err)
+	}
+	c := img.Config
+	return v1.Image{Created: img.Created, Author: img.Author, Platform: img.Platform, Config: c.ImageConfig, RootFS: img.RootFS, History: img.History},
+		Extras{Healthcheck: c.Healthcheck, OnBuild: c.OnBuild, Shell: c.Shell}, nil
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -119,5 +120,70 @@ func TestConvertRefuses(t *testing.T) {
 		if _, _, err := Convert([]byte(tc.manifest), []byte(tc.config), nil); err == nil {
 			t.Errorf("%s: converted, want an error", name)
 		}
+	}
+}
+
+// TestMarshalConfig: a config written with extras parses back to the same
+// fields, and one without extras has v1.Image's bytes.
+func TestMarshalConfig(t *testing.T) {
+	created := time.Unix(1700000000, 0).UTC()
+	img := v1.Image{Created: &created, Platform: v1.Platform{OS: "linux", Architecture: "amd64"},
+		Config: v1.ImageConfig{Cmd: []string{"/bin/sh", "-c", "echo hi"}, ArgsEscaped: true},
+		RootFS: v1.RootFS{Type: "layers", DiffIDs: []digest.Digest{digest.FromString("x")}}}
+	x := Extras{Healthcheck: &docker.HealthConfig{Test: []string{"CMD", "/bin/true"}, Retries: 4}, OnBuild: []string{"RUN echo child"}, Shell: []string{"/bin/bash", "-c"}}
+	b, err := MarshalConfig(img, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotImg, gotX, err := ParseConfig(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotX, x) || !gotImg.Config.ArgsEscaped || gotImg.Config.Cmd[2] != "echo hi" {
+		t.Errorf("round trip: %+v %+v", gotImg, gotX)
+	}
+	plain, err := MarshalConfig(img, Extras{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(img)
+	if string(plain) != string(want) {
+		t.Errorf("without extras:\n%s\nwant v1.Image's\n%s", plain, want)
+	}
+}
+
+// withHistory replaces the history and keeps docker's other fields, those
+// v1.Image has no place for among them.
+func TestWithHistoryKeepsFields(t *testing.T) {
+	dconfig, err := os.ReadFile("testdata/docker-20.10-config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := []v1.History{{CreatedBy: "x", EmptyLayer: true}}
+	out, err := withHistory(dconfig, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after map[string]json.RawMessage
+	if err := json.Unmarshal(dconfig, &before); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out, &after); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range before {
+		if k == "history" {
+			continue
+		}
+		var a, b any
+		_ = json.Unmarshal(v, &a)
+		_ = json.Unmarshal(after[k], &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("field %s changed: %s -> %s", k, v, after[k])
+		}
+	}
+	var got []v1.History
+	if err := json.Unmarshal(after["history"], &got); err != nil || len(got) != 1 || got[0].CreatedBy != "x" || !got[0].EmptyLayer {
+		t.Errorf("history = %s, want the one entry given", after["history"])
 	}
 }

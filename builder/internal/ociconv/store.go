@@ -3,10 +3,11 @@ package ociconv
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 
-	"github.com/hushbuild/hush/builder/internal/publish"
+	"github.com/hushbuild/hush/builder/internal/imagecopy"
 	"github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/manifest"
@@ -21,6 +22,25 @@ import (
 // docker format is returned as it is. The docker image is left in place:
 // the caller knows whether a cache still needs it.
 func ToOCI(ctx context.Context, store storage.Store, sys *types.SystemContext, id string, annotations map[string]string) (string, error) {
+	return Rewrite(ctx, store, sys, id, Options{OCI: true, Annotations: annotations})
+}
+
+// Options says how Rewrite writes an image.
+type Options struct {
+	OCI         bool              // write OCI media types (else keep docker's)
+	Annotations map[string]string // OCI manifest annotations
+	Edit        Edit              // config fields set as docker build sets them
+	// History, when set, replaces the config's history: the entries the
+	// build wrote, as docker writes them (builder/internal/history).
+	History []v1.History
+}
+
+// Rewrite writes the docker-format image id again in store, as OCI where
+// o.OCI says so and with o.Edit applied to its config, and returns the
+// new image's id (its config's digest). Where nothing changes, or the
+// image is not docker format, id is returned as it is. The old image is
+// left in place, as by ToOCI.
+func Rewrite(ctx context.Context, store storage.Store, sys *types.SystemContext, id string, o Options) (string, error) {
 	ref, err := is.Transport.NewStoreReference(store, nil, id)
 	if err != nil {
 		return "", fmt.Errorf("referencing image %s: %w", id, err)
@@ -45,7 +65,28 @@ func ToOCI(ctx context.Context, store storage.Store, sys *types.SystemContext, i
 	if err != nil {
 		return "", fmt.Errorf("reading image %s config: %w", id, err)
 	}
-	om, oconfig, err := Convert(dm, dconfig, annotations)
+	edited := dconfig
+	if o.History != nil {
+		if edited, err = withHistory(edited, o.History); err != nil {
+			return "", fmt.Errorf("image %s: %w", id, err)
+		}
+	}
+	edited, err = editConfig(edited, o.Edit)
+	if err != nil {
+		return "", fmt.Errorf("image %s config: %w", id, err)
+	}
+	var om, oconfig []byte
+	mediaType := v1.MediaTypeImageManifest
+	switch {
+	case o.OCI:
+		om, oconfig, err = Convert(dm, edited, o.Annotations)
+	case bytes.Equal(edited, dconfig):
+		return id, nil
+	default:
+		mediaType, oconfig = manifest.DockerV2Schema2MediaType, edited
+		m.ConfigDescriptor.Digest, m.ConfigDescriptor.Size = digest.FromBytes(edited), int64(len(edited))
+		om, err = m.Serialize()
+	}
 	if err != nil {
 		return "", fmt.Errorf("image %s: %w", id, err)
 	}
@@ -54,13 +95,45 @@ func ToOCI(ctx context.Context, store storage.Store, sys *types.SystemContext, i
 	if err != nil {
 		return "", fmt.Errorf("referencing image %s: %w", newID, err)
 	}
-	conv := convertedRef{ImageReference: ref, manifest: om, configDigest: digest.FromBytes(oconfig), config: oconfig}
+	conv := convertedRef{ImageReference: ref, manifest: om, mediaType: mediaType, configDigest: digest.FromBytes(oconfig), config: oconfig}
 	// The layers are in store already: containers/image finds them by
 	// their uncompressed digests and writes only the manifest and config.
-	if _, err := publish.Copy(ctx, dest, conv, sys, nil); err != nil {
-		return "", fmt.Errorf("writing image %s as OCI: %w", id, err)
+	if _, err := imagecopy.Copy(ctx, dest, conv, sys, nil); err != nil {
+		return "", fmt.Errorf("writing image %s again: %w", id, err)
 	}
 	return newID, nil
+}
+
+// editConfig returns the docker config with e applied; config itself where
+// e changes nothing.
+func editConfig(config []byte, e Edit) ([]byte, error) {
+	if e == (Edit{}) {
+		return config, nil
+	}
+	var cfg map[string]json.RawMessage
+	if err := json.Unmarshal(config, &cfg); err != nil {
+		return nil, err
+	}
+	changed, err := e.apply(cfg)
+	if err != nil || !changed {
+		return config, err
+	}
+	return json.Marshal(cfg)
+}
+
+// withHistory replaces a docker config's history, keeping every other
+// field as it is.
+func withHistory(config []byte, h []v1.History) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(config, &fields); err != nil {
+		return nil, fmt.Errorf("parsing config: %w", err)
+	}
+	hb, err := json.Marshal(h)
+	if err != nil {
+		return nil, err
+	}
+	fields["history"] = hb
+	return json.Marshal(fields)
 }
 
 func readBlob(ctx context.Context, src types.ImageSource, d digest.Digest) ([]byte, error) {
@@ -77,6 +150,7 @@ func readBlob(ctx context.Context, src types.ImageSource, d digest.Digest) ([]by
 type convertedRef struct {
 	types.ImageReference
 	manifest, config []byte
+	mediaType        string
 	configDigest     digest.Digest
 }
 
@@ -97,7 +171,7 @@ func (s convertedSource) GetManifest(_ context.Context, instance *digest.Digest)
 	if instance != nil {
 		return nil, "", fmt.Errorf("image has no manifest list, no instance %s", instance)
 	}
-	return s.r.manifest, v1.MediaTypeImageManifest, nil
+	return s.r.manifest, s.r.mediaType, nil
 }
 
 func (s convertedSource) GetBlob(ctx context.Context, info types.BlobInfo, cache types.BlobInfoCache) (io.ReadCloser, int64, error) {

@@ -29,7 +29,12 @@ func exportOCI(ctx context.Context, t Target, src types.ImageReference, name str
 	if err != nil {
 		return fmt.Errorf("output oci %s: %w", dir, err)
 	}
-	_, err = Copy(ctx, dest, src, t.Sys, t.Report)
+	// The base's layers as their own blobs (reuse.go); if a registry
+	// cannot give them now, as containers/image compresses them.
+	_, err = Copy(ctx, dest, reuseRef{ImageReference: src, store: t.Store, sys: t.Sys}, t.Sys, t.Report)
+	if err != nil {
+		_, err = Copy(ctx, dest, src, t.Sys, t.Report)
+	}
 	if err != nil {
 		return fmt.Errorf("writing oci layout %s: %w", dir, err)
 	}

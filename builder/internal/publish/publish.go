@@ -15,9 +15,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"go.podman.io/image/v5/copy"
+	"github.com/hushbuild/hush/builder/internal/imagecopy"
 	"go.podman.io/image/v5/docker/reference"
-	"go.podman.io/image/v5/signature"
 	is "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
@@ -173,20 +172,7 @@ func Publish(ctx context.Context, t Target, outs []Output) (_ Published, err err
 	return res, nil
 }
 
-// Copy copies an image hush built or pulls for its cache; there is no
-// signature to check on it, so the policy accepts anything. It returns the
-// manifest written.
+// Copy copies an image hush built or pulls for its cache (imagecopy.Copy).
 func Copy(ctx context.Context, dest, src types.ImageReference, sys *types.SystemContext, report io.Writer) ([]byte, error) {
-	policy, err := signature.NewPolicyContext(&signature.Policy{
-		Default: signature.PolicyRequirements{signature.NewPRInsecureAcceptAnything()},
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = policy.Destroy() }()
-	return copy.Image(ctx, policy, dest, src, &copy.Options{
-		SourceCtx:      sys,
-		DestinationCtx: sys,
-		ReportWriter:   report,
-	})
+	return imagecopy.Copy(ctx, dest, src, sys, report)
 }

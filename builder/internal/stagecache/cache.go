@@ -39,6 +39,7 @@ type Cache struct {
 	toRefs  []reference.Named
 	from    []reference.Named
 	stage   *stageCache      // the default mode's cache (cachestage.go)
+	front   *front           // --layers' whole-build entry (cachefront.go)
 	warn    *cachelog.Warner // a --cache-from that could not be read
 	mu      sync.Mutex
 	entries []cacheEntry
@@ -168,6 +169,7 @@ func (c *Cache) Export(ctx context.Context, store storage.Store, before storesta
 		c.stage.export(ctx, store, final, c)
 		return
 	}
+	c.exportFront(ctx, store)
 	finalLayers := map[string]bool{}
 	if img, err := store.Image(final); err == nil {
 		finalLayers = storestate.LayerChain(store, img.TopLayer)

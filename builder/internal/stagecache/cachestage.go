@@ -54,8 +54,11 @@ func newStageCache(cfg *Config) *stageCache {
 // Run runs the build through r, taking each stage it can from the cache
 // (a nil Cache: r runs the whole build).
 func (p *Cache) Run(ctx context.Context, store storage.Store, before storestate.Snapshot, r Runner) (string, error) {
-	if p == nil || p.stage == nil {
+	if p == nil {
 		return r.Run(ctx, store)
+	}
+	if p.stage == nil {
+		return p.runFront(ctx, store, r)
 	}
 	s := p.stage
 	s.before = before.Images
@@ -165,7 +168,13 @@ func (s *stageCache) firstHere(store storage.Store, keys []string, need []int, p
 // a Dockerfile (by its path) and target: the name moves to each new one.
 func (s *stageCache) seenName(p *Cache) string {
 	df, _ := filepath.Abs(p.cfg.Dockerfile)
-	h := sha256.Sum256([]byte("hush-seen-v1\x00" + df + "\x00" + p.cfg.Target))
+	in := "hush-seen-v1\x00" + df + "\x00" + p.cfg.Target
+	if p.cfg.Platform != "" {
+		// One name per platform: a multi-platform build's platforms
+		// would otherwise take it from each other and drop the image.
+		in += "\x00" + p.cfg.Platform
+	}
+	h := sha256.Sum256([]byte(in))
 	return "localhost/hush-build-seen:" + hex.EncodeToString(h[:16])
 }
 
@@ -231,6 +240,9 @@ func (c *Cache) GuardSnapshot(before storestate.Snapshot) storestate.Snapshot {
 // Discard removes the unnamed stage images this build made, except
 // keep (the image the build hands on) and images storage held before.
 func (c *Cache) Discard(store storage.Store, keep string) {
+	if c != nil && c.stage == nil {
+		c.discardFront(store)
+	}
 	if c == nil || c.stage == nil {
 		return
 	}
