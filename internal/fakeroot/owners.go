@@ -258,10 +258,17 @@ func (o *Owners) ClaimNew(root string, since time.Time, uid, gid int) error {
 			return nil // gone meanwhile, or unreadable: nothing to claim
 		}
 		st, err := statx(p, false)
-		if err != nil || st.Uid != o.uid || st.Mask&unix.STATX_BTIME == 0 {
+		if err != nil || st.Uid != o.uid {
 			return nil
 		}
-		if time.Unix(st.Btime.Sec, int64(st.Btime.Nsec)).Before(since) {
+		born := st.Btime
+		if st.Mask&unix.STATX_BTIME == 0 {
+			// No birth time (overlayfs on some hosts): the change time,
+			// which a file older than the step has too if the step wrote
+			// it (only unrecorded files, root's by default, are claimed).
+			born = st.Ctime
+		}
+		if time.Unix(born.Sec, int64(born.Nsec)).Before(since) {
 			return nil
 		}
 		if _, ok := o.lookup(&st); !ok {
