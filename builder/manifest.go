@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -9,10 +10,14 @@ import (
 	"github.com/hushbuild/hush/builder/internal/index"
 	"github.com/hushbuild/hush/builder/internal/storestate"
 	"github.com/hushbuild/hush/internal/localstore"
+	"github.com/opencontainers/go-digest"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/docker"
+	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/image"
 	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/transports"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 )
@@ -58,15 +63,19 @@ func ManifestCreate(ctx context.Context, target string, sources []string, push b
 	if len(sources) == 0 {
 		return "", badOption("", fmt.Errorf("no images to join"))
 	}
-	entries := make([]index.Entry, len(sources))
-	for i, s := range sources {
+	sys := o.sys()
+	var entries []index.Entry
+	for _, s := range sources {
 		ref, err := registryRef(s)
 		if err != nil {
 			return "", badOption("", err)
 		}
-		entries[i] = index.Entry{Image: ref}
+		es, err := sourceEntries(ctx, sys, ref)
+		if err != nil {
+			return "", err
+		}
+		entries = append(entries, es...)
 	}
-	sys := o.sys()
 	ix, err := index.Assemble(ctx, sys, entries)
 	if err != nil {
 		return "", err
@@ -86,6 +95,77 @@ func ManifestCreate(ctx context.Context, target string, sources []string, push b
 	dest, _ := registryRef(nt.String())
 	pushed, err := ix.Push(ctx, store, sys, dest, orDiscard(o.Report))
 	return pushed.String(), err
+}
+
+// sourceEntries reads one source of ManifestCreate: an image is one entry;
+// an index (a push with attestations is one, as BuildKit's) gives each of
+// its platform images, each with the attestation manifests that name it,
+// as buildx imagetools create carries them over.
+func sourceEntries(ctx context.Context, sys *types.SystemContext, ref types.ImageReference) ([]index.Entry, error) {
+	src, err := ref.NewImageSource(ctx, sys)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", transports.ImageName(ref), err)
+	}
+	raw, mt, err := src.GetManifest(ctx, nil)
+	src.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", transports.ImageName(ref), err)
+	}
+	if !manifest.MIMETypeIsMultiImage(mt) {
+		return []index.Entry{{Image: ref}}, nil
+	}
+	list, err := manifest.ListFromBlob(raw, mt)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", transports.ImageName(ref), err)
+	}
+	var oci imgspecv1.Index
+	if manifest.NormalizedMIMEType(mt) == imgspecv1.MediaTypeImageIndex {
+		_ = json.Unmarshal(raw, &oci)
+	}
+	named := ref.DockerReference()
+	at := func(d digest.Digest) (types.ImageReference, error) {
+		n, err := reference.WithDigest(reference.TrimNamed(named), d)
+		if err != nil {
+			return nil, err
+		}
+		return docker.NewReference(n)
+	}
+	attest := map[digest.Digest][]digest.Digest{} // image -> its attestation manifests
+	for _, m := range oci.Manifests {
+		if m.Annotations[index.AnnotationReferenceType] == index.ReferenceTypeAttestation {
+			img := digest.Digest(m.Annotations[index.AnnotationReferenceDigest])
+			attest[img] = append(attest[img], m.Digest)
+		}
+	}
+	var out []index.Entry
+	for _, d := range list.Instances() {
+		if oci.Manifests != nil && isAttestation(oci, d) {
+			continue
+		}
+		r, err := at(d)
+		if err != nil {
+			return nil, err
+		}
+		e := index.Entry{Image: r}
+		for _, a := range attest[d] {
+			ar, err := at(a)
+			if err != nil {
+				return nil, err
+			}
+			e.Attachments = append(e.Attachments, index.Attachment{Ref: ar, Annotations: index.AttestationAnnotations(d)})
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func isAttestation(ix imgspecv1.Index, d digest.Digest) bool {
+	for _, m := range ix.Manifests {
+		if m.Digest == d {
+			return m.Annotations[index.AnnotationReferenceType] == index.ReferenceTypeAttestation
+		}
+	}
+	return false
 }
 
 // ManifestPush pushes the index stored as list (a multi-platform build's

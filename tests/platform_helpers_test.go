@@ -89,12 +89,39 @@ type ociIndex struct {
 			Architecture string `json:"architecture"`
 			Variant      string `json:"variant"`
 		} `json:"platform"`
+		Annotations map[string]string `json:"annotations"`
 	} `json:"manifests"`
 	Config struct{ Digest string } `json:"config"`
 	Layers []struct {
 		MediaType string `json:"mediaType"`
 		Digest    string `json:"digest"`
 	} `json:"layers"`
+}
+
+// images splits an index's entries: the platform images in order, and
+// for each image digest the attestation manifests that name it (BuildKit's
+// layout: vnd.docker.reference.type attestation-manifest).
+func (ix ociIndex) images() (imgs []string, attests map[string][]string) {
+	attests = map[string][]string{}
+	for _, m := range ix.Manifests {
+		if m.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
+			d := m.Annotations["vnd.docker.reference.digest"]
+			attests[d] = append(attests[d], m.Digest)
+			continue
+		}
+		imgs = append(imgs, m.Digest)
+	}
+	return imgs, attests
+}
+
+// byDigest is the index entry for digest d.
+func (ix ociIndex) byDigest(d string) int {
+	for i, m := range ix.Manifests {
+		if m.Digest == d {
+			return i
+		}
+	}
+	return -1
 }
 
 func rawManifest(t *testing.T, ref string) (ociIndex, string) {

@@ -67,11 +67,17 @@ func TestPlatformIndex(t *testing.T) {
 	if md["containerimage.digest"] != "sha256:"+sha256Hex(raw) || md["containerimage.config.digest"] != nil {
 		t.Errorf("--metadata-file %v: want containerimage.digest the pushed index's and no config digest", md)
 	}
-	if ix.MediaType != "application/vnd.oci.image.index.v1+json" || len(ix.Manifests) != 2 {
-		t.Fatalf("pushed %s, want an OCI index of two manifests:\n%s", ix.MediaType, raw)
+	imgs, attests := ix.images()
+	if ix.MediaType != "application/vnd.oci.image.index.v1+json" || len(imgs) != 2 {
+		t.Fatalf("pushed %s, want an OCI index of two images (and their attestations):\n%s", ix.MediaType, raw)
 	}
 	for i, want := range []string{"amd64", "arm64"} {
-		m := ix.Manifests[i]
+		m := ix.Manifests[ix.byDigest(imgs[i])]
+		// A push carries provenance by default (docker's build-push-action):
+		// one attestation manifest per platform image.
+		if len(attests[m.Digest]) != 1 {
+			t.Errorf("%s: %d attestation manifests, want 1:\n%s", want, len(attests[m.Digest]), raw)
+		}
 		if m.Platform == nil || m.Platform.OS != "linux" || m.Platform.Architecture != want {
 			t.Errorf("entry %d: platform %+v, want linux/%s", i, m.Platform, want)
 			continue
@@ -109,6 +115,10 @@ func TestPlatformIndex(t *testing.T) {
 	}
 	if d := "sha256:" + sha256Hex(raw); len(top.Manifests) != 1 || top.Manifests[0].Digest != d {
 		t.Errorf("OCI layout index.json %s, want one entry: the pushed index %s", b, d)
+	}
+	// hush verify reads every platform's guard attestation (exit 0).
+	if r := runHush(t, c, call{args: []string{"verify", "--tls-verify=false", ref}}); r.code != 0 {
+		t.Errorf("hush verify %s: exit %d\n%s", ref, r.code, c.mask(r.stdout+r.stderr))
 	}
 	// The index kept in local storage still has both images: a later
 	// push of it (as hush manifest push does) finds them.
@@ -183,13 +193,20 @@ func TestPlatformManifestCreate(t *testing.T) {
 	single := map[string]string{}
 	for _, arch := range []string{"amd64", "arm64"} {
 		mustBuild(t, nil, call{args: build("--platform", "linux/"+arch, "-t", repo+":"+arch, "--push", "--tls-verify=false", ctx)})
-		_, raw := rawManifest(t, repo+":"+arch)
-		single[arch] = "sha256:" + sha256Hex(raw)
+		// A push with provenance (the default) is an index of the image
+		// and its attestation: the join takes the image, with it.
+		pushed, raw := rawManifest(t, repo+":"+arch)
+		single[arch+"-index"] = "sha256:" + sha256Hex(raw)
+		imgs, _ := pushed.images()
+		if len(imgs) != 1 {
+			t.Fatalf("%s push: %s", arch, raw)
+		}
+		single[arch] = imgs[0]
 	}
 	proxy, layerGets := countingProxy(t, addr)
 	via := proxy + "/joined/app"
 	r := runHush(t, nil, call{args: []string{"manifest", "create", "--root", suite.root, "--runroot", suite.runRoot, "--tls-verify=false",
-		via + ":v1", via + ":amd64", via + "@" + single["arm64"]}})
+		via + ":v1", via + ":amd64", via + "@" + single["arm64-index"]}})
 	if r.code != 0 {
 		t.Fatalf("hush manifest create: exit %d\n%s", r.code, r.stderr)
 	}
@@ -197,13 +214,17 @@ func TestPlatformManifestCreate(t *testing.T) {
 	if got := strings.TrimSpace(r.stdout); got != "sha256:"+sha256Hex(raw) {
 		t.Errorf("printed %q, the registry holds %s", got, sha256Hex(raw))
 	}
-	if len(ix.Manifests) != 2 {
+	imgs, attests := ix.images()
+	if len(imgs) != 2 {
 		t.Fatalf("index: %s", raw)
 	}
 	for i, arch := range []string{"amd64", "arm64"} {
-		m := ix.Manifests[i]
+		m := ix.Manifests[ix.byDigest(imgs[i])]
 		if m.Digest != single[arch] || m.Platform == nil || m.Platform.Architecture != arch {
 			t.Errorf("entry %d: %s %+v, want the %s push %s", i, m.Digest, m.Platform, arch, single[arch])
+		}
+		if len(attests[m.Digest]) != 1 {
+			t.Errorf("%s: %d attestation manifests carried over, want 1", arch, len(attests[m.Digest]))
 		}
 	}
 	if n := layerGets(); n != 0 {
