@@ -4,7 +4,8 @@
 #    osusergo, external static link: the flags of `make image`), -trimpath;
 #  OUT/SHA256SUMS;
 #  OUT/image/: hush's image for both platforms as an OCI layout (an index),
-#    with provenance (mode=max), an SBOM and the guard's attestation,
+#    with provenance (mode=max) and the guard's attestation (no SBOM yet:
+#    docs/attestations.md),
 #    built by the hush being released; pushed too when RELEASE_REGISTRY is
 #    set (RELEASE_REGISTRY/hush:VERSION).
 # The image's runc, newuidmap, newgidmap and busybox are Debian's for each
@@ -20,7 +21,7 @@ VERSION=${VERSION:-$(git -C "$here" describe --tags --always --dirty 2>/dev/null
 PLATFORMS=${RELEASE_PLATFORMS:-linux/amd64,linux/arm64}
 # The attestation flags (docs/attestations.md); the guard's attestation
 # comes with either.
-ATTEST=${RELEASE_ATTEST:---provenance=mode=max --sbom=true}
+ATTEST=${RELEASE_ATTEST:---provenance=mode=max}
 # More hush build flags, e.g. --tls-verify=false for a loopback registry.
 FLAGS=${RELEASE_FLAGS:-}
 die() { echo "release: $*" >&2; exit 1; }
