@@ -67,6 +67,8 @@ var depRules = []struct {
 	// builds, secrets or the subsystems that decide what to keep.
 	{module + "/builder/internal/ociconv", []string{module + "/internal/...", module + "/audit/...", module + "/secrets/...", module + "/builder/internal/cmode/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/..."}},
+	// The config with Docker's fields is a leaf container mode shares.
+	{module + "/builder/internal/ociconv/dockercfg", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
 		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},
