@@ -79,6 +79,8 @@ var depRules = []struct {
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/recovery/...", "go.podman.io/storage"}},
 	// Platforms runs builds it is handed as functions: nothing of hush.
 	{module + "/internal/platforms", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/...", "go.podman.io/..."}},
+	// The config with Docker's fields is a leaf container mode shares.
+	{module + "/builder/internal/ociconv/dockercfg", []string{module + "/builder/...", module + "/internal/...", module + "/audit/...", module + "/secrets/..."}},
 	{module + "/builder/internal/recovery", []string{module + "/audit", module + "/audit/heuristic/...", module + "/audit/corpus/...",
 		module + "/internal/isolation/...", module + "/internal/dfcheck/...", module + "/internal/stepshm/...",
 		module + "/builder/internal/guard/...", module + "/builder/internal/stagecache/...", module + "/builder/internal/publish/..."}},

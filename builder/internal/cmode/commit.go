@@ -12,7 +12,7 @@ import (
 	"time"
 
 	docker "github.com/fsouza/go-dockerclient"
-	"github.com/hushbuild/hush/builder/internal/ociconv"
+	"github.com/hushbuild/hush/builder/internal/ociconv/dockercfg"
 	digest "github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -30,7 +30,7 @@ type baseImage struct {
 	id     string // "" for scratch
 	layers []storage.Layer
 	config v1.Image
-	extras ociconv.Extras // Docker's fields the OCI config has no name for
+	extras dockercfg.Extras // Docker's fields the OCI config has no name for
 }
 
 // loadBase reads an image in storage (id "" is scratch).
@@ -67,7 +67,7 @@ func loadBase(ctx context.Context, store storage.Store, sys *types.SystemContext
 	if err != nil {
 		return nil, fmt.Errorf("base image %s: config: %w", name, err)
 	}
-	if b.config, b.extras, err = ociconv.ParseConfig(raw); err != nil {
+	if b.config, b.extras, err = dockercfg.Parse(raw); err != nil {
 		return nil, fmt.Errorf("base image %s: %w", name, err)
 	}
 	return b, nil
@@ -113,14 +113,14 @@ type stageImage struct {
 
 // imageConfig builds the OCI config of the stage's image: the base's, with
 // the stage's settings and one more layer.
-func (b *baseImage) imageConfig(s stageImage, diffID digest.Digest) (v1.Image, ociconv.Extras) {
+func (b *baseImage) imageConfig(s stageImage, diffID digest.Digest) (v1.Image, dockercfg.Extras) {
 	cfg := b.config
 	c := s.config
 	oc := v1.ImageConfig{
 		User: c.User, Env: s.env, Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir,
 		StopSignal: c.StopSignal, Labels: map[string]string{}, ArgsEscaped: c.ArgsEscaped, //nolint:staticcheck // Docker's field
 	}
-	x := ociconv.Extras{Shell: c.Shell, OnBuild: c.OnBuild}
+	x := dockercfg.Extras{Shell: c.Shell, OnBuild: c.OnBuild}
 	if len(x.OnBuild) == 0 {
 		x.OnBuild = nil
 	}
@@ -194,7 +194,7 @@ func commitStage(ctx context.Context, store storage.Store, sys *types.SystemCont
 		}
 	}()
 	cfg, extras := base.imageConfig(s, layer.UncompressedDigest)
-	cfgBytes, err := ociconv.MarshalConfig(cfg, extras)
+	cfgBytes, err := dockercfg.Marshal(cfg, extras)
 	if err != nil {
 		return "", err
 	}

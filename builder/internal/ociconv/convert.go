@@ -16,33 +16,19 @@ import (
 	"maps"
 	"time"
 
+	"github.com/hushbuild/hush/builder/internal/ociconv/dockercfg"
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/buildah/docker"
 	"go.podman.io/image/v5/manifest"
 )
 
-// image is v1.Image with Docker's extension fields in Config, as
-// BuildKit's dockerspec.DockerOCIImage, but spelled out in v1.Image's field
-// order: without the extensions it marshals to the bytes v1.Image would,
-// so a reader that round-trips the config through v1.Image (containers/
-// image converting formats) keeps its digest.
-type image struct {
-	Created *time.Time `json:"created,omitempty"`
-	Author  string     `json:"author,omitempty"`
-	v1.Platform
-	Config  imageConfig  `json:"config,omitempty"`
-	RootFS  v1.RootFS    `json:"rootfs"`
-	History []v1.History `json:"history,omitempty"`
-}
-
-type imageConfig struct {
-	v1.ImageConfig
-	Healthcheck *docker.HealthConfig `json:",omitempty"`
-	OnBuild     []string             `json:",omitempty"`
-	Shell       []string             `json:",omitempty"`
-}
+// image is the OCI config with Docker's extension fields
+// (builder/internal/ociconv/dockercfg, which container mode shares).
+type (
+	image       = dockercfg.Image
+	imageConfig = dockercfg.Config
+)
 
 // layerTypes maps the docker layer media types buildah writes to OCI's.
 var layerTypes = map[string]string{
@@ -105,37 +91,4 @@ func Convert(dmanifest, dconfig []byte, annotations map[string]string) (mfst, co
 		return nil, nil, err
 	}
 	return mfst, config, nil
-}
-
-// Extras are the Docker config fields an OCI image config has no name for
-// (ArgsEscaped is in v1.ImageConfig), for a writer that builds the config
-// itself (container mode) rather than converting buildah's.
-type Extras struct {
-	Healthcheck *docker.HealthConfig
-	OnBuild     []string
-	Shell       []string
-}
-
-// MarshalConfig writes img with x beside its OCI fields, in the form
-// Convert writes: without extras, the bytes v1.Image marshals to.
-func MarshalConfig(img v1.Image, x Extras) ([]byte, error) {
-	if img.RootFS.DiffIDs == nil {
-		img.RootFS.DiffIDs = []digest.Digest{}
-	}
-	return json.Marshal(image{
-		Created: img.Created, Author: img.Author, Platform: img.Platform,
-		Config: imageConfig{ImageConfig: img.Config, Healthcheck: x.Healthcheck, OnBuild: x.OnBuild, Shell: x.Shell},
-		RootFS: img.RootFS, History: img.History,
-	})
-}
-
-// ParseConfig reads an image config, OCI or docker, with Docker's fields.
-func ParseConfig(b []byte) (v1.Image, Extras, error) {
-	var img image
-	if err := json.Unmarshal(b, &img); err != nil {
-		return v1.Image{}, Extras{}, fmt.Errorf("parsing image config: %w", err)
-	}
-	c := img.Config
-	return v1.Image{Created: img.Created, Author: img.Author, Platform: img.Platform, Config: c.ImageConfig, RootFS: img.RootFS, History: img.History},
-		Extras{Healthcheck: c.Healthcheck, OnBuild: c.OnBuild, Shell: c.Shell}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -120,35 +119,6 @@ func TestConvertRefuses(t *testing.T) {
 		if _, _, err := Convert([]byte(tc.manifest), []byte(tc.config), nil); err == nil {
 			t.Errorf("%s: converted, want an error", name)
 		}
-	}
-}
-
-// TestMarshalConfig: a config written with extras parses back to the same
-// fields, and one without extras has v1.Image's bytes.
-func TestMarshalConfig(t *testing.T) {
-	created := time.Unix(1700000000, 0).UTC()
-	img := v1.Image{Created: &created, Platform: v1.Platform{OS: "linux", Architecture: "amd64"},
-		Config: v1.ImageConfig{Cmd: []string{"/bin/sh", "-c", "echo hi"}, ArgsEscaped: true},
-		RootFS: v1.RootFS{Type: "layers", DiffIDs: []digest.Digest{digest.FromString("x")}}}
-	x := Extras{Healthcheck: &docker.HealthConfig{Test: []string{"CMD", "/bin/true"}, Retries: 4}, OnBuild: []string{"RUN echo child"}, Shell: []string{"/bin/bash", "-c"}}
-	b, err := MarshalConfig(img, x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gotImg, gotX, err := ParseConfig(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(gotX, x) || !gotImg.Config.ArgsEscaped || gotImg.Config.Cmd[2] != "echo hi" {
-		t.Errorf("round trip: %+v %+v", gotImg, gotX)
-	}
-	plain, err := MarshalConfig(img, Extras{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := json.Marshal(img)
-	if string(plain) != string(want) {
-		t.Errorf("without extras:\n%s\nwant v1.Image's\n%s", plain, want)
 	}
 }
 
