@@ -137,7 +137,14 @@ func (st *staged) push(ctx context.Context, t Target, src types.ImageReference, 
 		if err != nil {
 			return "", fmt.Errorf("push %s: %w", tag, err)
 		}
-		if _, err := Copy(ctx, lref, src, t.Sys, t.Report); err != nil {
+		// The base's layers as their own blobs (reuse.go), as for -o
+		// type=oci: the push then references them and the registry's copy
+		// is mounted or skipped, never recompressed and uploaded again.
+		_, err = Copy(ctx, lref, reuseRef{ImageReference: src, store: t.Store, sys: t.Sys}, t.Sys, t.Report)
+		if err != nil {
+			_, err = Copy(ctx, lref, src, t.Sys, t.Report)
+		}
+		if err != nil {
 			return "", fmt.Errorf("pushing %s: %w", tag, err)
 		}
 		if _, err := attachOCI(ctx, tmp, "image", t.Attach); err != nil {
