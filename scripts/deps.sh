@@ -45,6 +45,9 @@ case $(dpkg --print-architecture 2>/dev/null) in
 amd64) have aarch64-linux-gnu-gcc || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
 arm64) have x86_64-linux-gnu-gcc || need+=(gcc-x86-64-linux-gnu libc6-dev-amd64-cross) ;;
 esac
+# builder/internal/cmode's sequence test mounts a fuse-overlayfs root (the
+# Docker engine's driver where it has no kernel overlay).
+have fuse-overlayfs || need+=(fuse-overlayfs)
 have file          || need+=(file)
 have readelf       || need+=(binutils)
 have qemu-aarch64-static || need+=(qemu-user-static binfmt-support)

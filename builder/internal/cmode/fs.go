@@ -236,17 +236,23 @@ func extractEntry(root, rel string, hdr *tar.Header, r io.Reader, l *ignoreList)
 	}
 	mode := uint32(hdr.Mode) & 0o7777
 	fi, lerr := os.Lstat(path)
-	if lerr == nil && !(hdr.Typeflag == tar.TypeDir && fi.IsDir()) {
+	exists := lerr == nil
+	if exists && !(hdr.Typeflag == tar.TypeDir && fi.IsDir()) {
 		if fi.IsDir() && l.holds(rel) {
 			return fmt.Errorf("would replace a directory holding %s", strings.Join(l.paths, ", "))
 		}
 		if err := os.RemoveAll(path); err != nil {
 			return err
 		}
+		// A directory is made anew where something else was: a link
+		// the next layer replaces, or the container image's own top-level
+		// link (/root -> /hush/root/root) that overlayfs shows again once
+		// the stage's directory there was moved away.
+		exists = false
 	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
-		if lerr != nil {
+		if !exists {
 			if err := os.Mkdir(path, 0o755); err != nil {
 				return err
 			}

@@ -108,6 +108,21 @@ func (t *trash) removeAll(paths []string) error {
 // a directory overlayfs keeps in a lower layer, EXDEV) a directory goes
 // entry by entry and anything else is deleted in place.
 func (t *trash) move(path string, isDir bool, bin string) error {
+	if err := t.moveOut(path, isDir, bin); err != nil {
+		return err
+	}
+	// fuse-overlayfs (the Docker engine's driver where it has no kernel
+	// overlay) can leave no whiteout where it renamed or removed a
+	// directory made over a deleted lower entry: the image's own entry
+	// (hush's image links /root -> /hush/root/root) shows again. Deleting
+	// it in place hides it for good.
+	if _, err := os.Lstat(path); err == nil {
+		return os.RemoveAll(path)
+	}
+	return nil
+}
+
+func (t *trash) moveOut(path string, isDir bool, bin string) error {
 	t.n++
 	err := os.Rename(path, filepath.Join(bin, strconv.Itoa(t.n)))
 	if err == nil || errors.Is(err, os.ErrNotExist) {
