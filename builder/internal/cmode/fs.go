@@ -115,6 +115,12 @@ func unescapeMountinfo(s string) string {
 // the directories leading to ignored paths), so a stage starts from its
 // base image alone.
 func clearRoot(root string, l *ignoreList) error {
+	return clearWith(root, l, func(path string, _ bool) error { return os.RemoveAll(path) })
+}
+
+// clearWith hands each top-most entry under root that is neither ignored
+// nor holding an ignored path to drop (deleting it, or the trash's move).
+func clearWith(root string, l *ignoreList, drop func(path string, isDir bool) error) error {
 	var clear func(dir string) error
 	clear = func(dir string) error {
 		entries, err := os.ReadDir(filepath.Join(root, dir))
@@ -130,7 +136,7 @@ func clearRoot(root string, l *ignoreList) error {
 					return err
 				}
 			default:
-				if err := os.RemoveAll(filepath.Join(root, p)); err != nil {
+				if err := drop(filepath.Join(root, p), e.IsDir()); err != nil {
 					return fmt.Errorf("clearing %s: %w", p, err)
 				}
 			}

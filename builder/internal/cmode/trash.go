@@ -56,29 +56,7 @@ func (t *trash) clearRoot(root string, l *ignoreList) error {
 		return clearRoot(root, l)
 	}
 	defer t.drop(bin)
-	var clear func(dir string) error
-	clear = func(dir string) error {
-		entries, err := os.ReadDir(filepath.Join(root, dir))
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			p := filepath.Join(dir, e.Name())
-			switch {
-			case l.ignored(p):
-			case e.IsDir() && l.holds(p):
-				if err := clear(p); err != nil {
-					return err
-				}
-			default:
-				if err := t.move(filepath.Join(root, p), e.IsDir(), bin); err != nil {
-					return fmt.Errorf("clearing %s: %w", p, err)
-				}
-			}
-		}
-		return nil
-	}
-	return clear("/")
+	return clearWith(root, l, func(path string, isDir bool) error { return t.move(path, isDir, bin) })
 }
 
 // removeAll moves each path (absolute, holding no ignored path) into one
