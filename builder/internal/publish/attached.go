@@ -124,6 +124,12 @@ func (st *staged) push(ctx context.Context, t Target, src types.ImageReference, 
 		// build's tmpfs (a container's /dev/shm is 64 MiB). Recorded for
 		// the sweep after a kill.
 		tmp, err := os.MkdirTemp(bigFilesDir, "hush-attest-")
+		if err != nil && t.Store != nil {
+			// No /var/tmp (container isolation's / holds the stage's base,
+			// restricted isolation's links into a tree it cleared): the
+			// store's own disk.
+			tmp, err = os.MkdirTemp(t.Store.GraphRoot(), "hush-attest-")
+		}
 		if err != nil {
 			return "", fmt.Errorf("push %s: %w", tag, err)
 		}
