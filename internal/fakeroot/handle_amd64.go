@@ -14,6 +14,7 @@ import (
 // catches).
 func (o *Owners) handle(c *call) (notifResp, error) {
 	a := c.n.args
+	o.forgetVictim(c)
 	switch int(c.n.nr) {
 	case unix.SYS_GETUID, unix.SYS_GETEUID, unix.SYS_GETGID, unix.SYS_GETEGID:
 		cr := c.cr.get(int(c.n.pid))
