@@ -8,6 +8,10 @@ have runc          || need+=(runc)
 have newuidmap     || need+=(uidmap)
 [ -x /bin/busybox ] || need+=(busybox-static)
 have skopeo        || need+=(skopeo)
+# The Debian base and local package source of the restricted-isolation
+# tests (scripts/debian-base.sh).
+have mmdebstrap    || need+=(mmdebstrap)
+have dpkg-scanpackages || need+=(dpkg-dev)
 have bsdtar        || need+=(libarchive-tools) # a third tar writer for tests/untrusted_test.go
 have docker-registry || [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 have gcc           || need+=(gcc)

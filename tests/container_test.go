@@ -225,6 +225,7 @@ hush build --tls-verify=false %[1]s -f Dockerfile.leaky -t %[2]s:leaky --push .;
 	assertExportClean(t, c, name)
 	if s.owners {
 		assertOwnershipLikeRoot(t, s, reg)
+		assertDebianLikeRoot(t, s, reg)
 	}
 }
 

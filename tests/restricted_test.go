@@ -94,27 +94,38 @@ func assertOwnershipLikeRoot(t *testing.T, s dockerSetup, reg string) {
 			t.Fatal(err)
 		}
 	}
-	build := func(flags []string, tag string) ([]map[string]string, error) {
-		args := append([]string{"run", "--rm", "--network", "host", "-v", ctx + ":/ctx:ro", "--entrypoint", "/hush/bin/sh"}, flags...)
-		args = append(args, hushImage, "-c", "cd /ctx && hush build --tls-verify=false -t "+tag+" --push .")
-		if out, err := docker(t, args...); err != nil {
-			return nil, fmt.Errorf("%v\n%s", err, out)
-		}
-		dest := filepath.Join(tempDir(t), "oci")
-		if _, err := skopeo(t, false, "copy", "-q", "--src-tls-verify=false", "docker://"+tag, "oci:"+dest+":x"); err != nil {
-			return nil, err
-		}
-		return layerEntries(dest)
+	rootOwnBuild.Do(func() { rootOwnBuild.layers, rootOwnBuild.err = buildOwnership(t, ctx, nil, reg+"/own-root") })
+	compareWithRoot(t, s, ctx, reg+"/own-"+s.name, rootOwnBuild.layers, rootOwnBuild.err, 20)
+}
+
+// buildOwnership builds the Dockerfile in ctx in hush's image run with
+// flags, pushes it as tag and reads back its layers' entries.
+func buildOwnership(t *testing.T, ctx string, flags []string, tag string) ([]map[string]string, error) {
+	t.Helper()
+	args := append([]string{"run", "--rm", "--network", "host", "-v", ctx + ":/ctx:ro", "--entrypoint", "/hush/bin/sh"}, flags...)
+	args = append(args, hushImage, "-c", "cd /ctx && hush build --tls-verify=false -t "+tag+" --push .")
+	if out, err := docker(t, args...); err != nil {
+		return nil, fmt.Errorf("%v\n%s", err, out)
 	}
-	rootOwnBuild.Do(func() { rootOwnBuild.layers, rootOwnBuild.err = build(nil, reg+"/own-root") })
-	if rootOwnBuild.err != nil {
-		t.Fatalf("the root build of the ownership Dockerfile: %v", rootOwnBuild.err)
+	dest := filepath.Join(tempDir(t), "oci")
+	if _, err := skopeo(t, false, "copy", "-q", "--src-tls-verify=false", "docker://"+tag, "oci:"+dest+":x"); err != nil {
+		return nil, err
 	}
-	got, err := build(s.flags, reg+"/own-"+s.name)
+	return layerEntries(dest)
+}
+
+// compareWithRoot builds ctx in set-up s and compares every path of its
+// layers with root's build (want, or rootErr), which must have at least
+// min paths.
+func compareWithRoot(t *testing.T, s dockerSetup, ctx, tag string, want []map[string]string, rootErr error, min int) {
+	t.Helper()
+	if rootErr != nil {
+		t.Fatalf("the root build of %s: %v", ctx, rootErr)
+	}
+	got, err := buildOwnership(t, ctx, s.flags, tag)
 	if err != nil {
-		t.Fatalf("the %s build of the ownership Dockerfile: %v", s.name, err)
+		t.Fatalf("the %s build of %s: %v", s.name, ctx, err)
 	}
-	want := rootOwnBuild.layers
 	if len(got) != len(want) {
 		t.Fatalf("%d layers, root's build has %d", len(got), len(want))
 	}
@@ -135,7 +146,7 @@ func assertOwnershipLikeRoot(t *testing.T, s dockerSetup, reg string) {
 		}
 	}
 	t.Logf("%d paths in %d layers compared with root's build", n, len(want))
-	if n < 20 {
+	if n < min {
 		t.Errorf("only %d paths compared: the builds made too little", n)
 	}
 }

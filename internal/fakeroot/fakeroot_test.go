@@ -162,3 +162,54 @@ func TestStartAsUser(t *testing.T) {
 		t.Errorf("old, made before the step: claimed by %d", uid)
 	}
 }
+
+// A step that drops root the way apt does (setgroups, setresgid,
+// setresuid) then sees the ids it set, cannot go back to root, and its
+// children inherit them; its parent stays root.
+func TestSetidsKept(t *testing.T) {
+	if err := Supported(); err != nil {
+		t.Skip(err)
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 to drop privileges with")
+	}
+	script := `import os, subprocess
+pid = os.fork()
+if pid == 0:
+    os.setgroups([65534]); os.setresgid(65534, 65534, 65534); os.setresuid(42, 42, 42)
+    print(os.getuid(), os.geteuid(), os.getgid(), os.getegid(), os.getresuid())
+    try:
+        os.setuid(0); print("back to root")
+    except PermissionError:
+        print("EPERM")
+    print(subprocess.run(["id", "-u"], capture_output=True, text=True).stdout.strip())
+    os._exit(0)
+os.waitpid(pid, 0)
+os.seteuid(7); print(os.getuid(), os.geteuid()); os.seteuid(0); print(os.geteuid())
+`
+	out := run(t, New(), t.TempDir(), py+" -c '"+script+"'; id -u")
+	want := "42 42 65534 65534 (42, 42, 42)\nEPERM\n42\n0 7\n0\n0\n"
+	if out != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+}
+
+// A file made after a recorded one was removed or renamed over is root's,
+// even where it gets the dead file's inode and the filesystem keeps no
+// birth time to tell them apart (the record goes with the file).
+func TestRecordGoesWithFile(t *testing.T) {
+	if err := Supported(); err != nil {
+		t.Skip(err)
+	}
+	script := `set -e
+for i in 1 2 3 4 5 6 7 8; do
+  touch a$i; chown 7:7 a$i; rm a$i; touch b$i
+  echo x > c$i; chown 8:8 c$i; echo y > d$i; mv d$i c$i; touch e$i
+done
+stat -c %u:%g b* c* e* | sort -u
+`
+	if out := run(t, New(), t.TempDir(), script); out != "0:0\n" {
+		t.Errorf("new files' owners %q, want only 0:0", out)
+	}
+}

@@ -17,10 +17,10 @@ func Supported() error {
 }
 
 // program is the BPF filter: native syscalls in notifySyscalls go to the
-// supervisor, those in zeroSyscalls return 0 at once, the rest run. For a
-// step of a non-root USER (asUser), getuid and friends go to the
-// supervisor too, which answers that user's ids.
-func program(asUser bool) []unix.SockFilter {
+// supervisor, those in zeroSyscalls return 0 at once, the rest run. The
+// id syscalls always go to the supervisor, which answers each thread's
+// faked ids (creds.go), root or a USER's.
+func program() []unix.SockFilter {
 	const (
 		ld  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
 		jeq = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
@@ -38,10 +38,6 @@ func program(asUser bool) []unix.SockFilter {
 		unix.SockFilter{Code: ret, K: allow},
 	)
 	notify, zero := notifySyscalls, zeroSyscalls
-	if asUser {
-		notify = append(append([]uint32{}, notify...), idSyscalls...)
-		zero = zero[len(idSyscalls):]
-	}
 	for _, nr := range notify {
 		p = append(p, unix.SockFilter{Code: jeq, K: nr, Jf: 1}, unix.SockFilter{Code: ret, K: unix.SECCOMP_RET_USER_NOTIF})
 	}
@@ -54,11 +50,11 @@ func program(asUser bool) []unix.SockFilter {
 
 // install sets no_new_privs and the filter on the calling thread and
 // returns the listener's fd.
-func install(asUser bool) (int, error) {
+func install() (int, error) {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return -1, fmt.Errorf("no_new_privs: %w", err)
 	}
-	prog := program(asUser)
+	prog := program()
 	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
 	fd, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER,
 		unix.SECCOMP_FILTER_FLAG_NEW_LISTENER, uintptr(unsafe.Pointer(&fprog)))

@@ -2,7 +2,7 @@
 
 package fakeroot
 
-var notifySyscalls, zeroSyscalls, idSyscalls []uint32
+var notifySyscalls, zeroSyscalls []uint32
 
 const auditArch, x32Bit = 0, 0
 

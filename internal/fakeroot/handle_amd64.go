@@ -14,21 +14,49 @@ import (
 // catches).
 func (o *Owners) handle(c *call) (notifResp, error) {
 	a := c.n.args
+	o.forgetVictim(c)
 	switch int(c.n.nr) {
-	case unix.SYS_GETUID, unix.SYS_GETEUID:
-		return notifResp{val: int64(c.who.uid)}, nil
-	case unix.SYS_GETGID, unix.SYS_GETEGID:
-		return notifResp{val: int64(c.who.gid)}, nil
-	case unix.SYS_GETRESUID, unix.SYS_GETRESGID:
-		id := c.who.uid
-		if int(c.n.nr) == unix.SYS_GETRESGID {
-			id = c.who.gid
+	case unix.SYS_GETUID, unix.SYS_GETEUID, unix.SYS_GETGID, unix.SYS_GETEGID:
+		cr := c.cr.get(int(c.n.pid))
+		switch int(c.n.nr) {
+		case unix.SYS_GETUID:
+			return notifResp{val: int64(cr.uid[0])}, nil
+		case unix.SYS_GETEUID:
+			return notifResp{val: int64(cr.uid[1])}, nil
+		case unix.SYS_GETGID:
+			return notifResp{val: int64(cr.gid[0])}, nil
 		}
-		b := unsafe.Slice((*byte)(unsafe.Pointer(&id)), 4)
-		for _, p := range a[:3] {
+		return notifResp{val: int64(cr.gid[1])}, nil
+	case unix.SYS_GETRESUID, unix.SYS_GETRESGID:
+		cr := c.cr.get(int(c.n.pid))
+		ids := cr.uid
+		if int(c.n.nr) == unix.SYS_GETRESGID {
+			ids = cr.gid
+		}
+		for i, p := range a[:3] {
+			b := unsafe.Slice((*byte)(unsafe.Pointer(&ids[i])), 4)
 			if err := c.write(p, b); err != nil {
 				return notifResp{}, err
 			}
+		}
+		return notifResp{}, nil
+	case unix.SYS_SETUID, unix.SYS_SETGID, unix.SYS_SETREUID, unix.SYS_SETREGID, unix.SYS_SETRESUID, unix.SYS_SETRESGID:
+		n := map[int]int{unix.SYS_SETUID: 1, unix.SYS_SETGID: 1, unix.SYS_SETREUID: 2, unix.SYS_SETREGID: 2}[int(c.n.nr)]
+		if n == 0 {
+			n = 3
+		}
+		gid := c.n.nr == unix.SYS_SETGID || c.n.nr == unix.SYS_SETREGID || c.n.nr == unix.SYS_SETRESGID
+		cr := c.cr.get(int(c.n.pid))
+		if err := setids(&cr, gid, n, []uint32{uint32(a[0]), uint32(a[1]), uint32(a[2])}); err != nil {
+			return notifResp{}, err
+		}
+		c.cr.set(int(c.n.pid), cr)
+		return notifResp{}, nil
+	case unix.SYS_SETGROUPS:
+		// Only a (fake) root may; the groups themselves are not kept
+		// (getgroups answers none).
+		if c.cr.get(int(c.n.pid)).uid[1] != 0 {
+			return notifResp{}, unix.EPERM
 		}
 		return notifResp{}, nil
 	case unix.SYS_CHOWN, unix.SYS_LCHOWN:

@@ -217,6 +217,13 @@ func (o *Owners) set(st *unix.Statx_t, uid, gid int, kind uint32, rdev uint64) {
 	o.recs[keyOf(st)] = r
 }
 
+// forget drops st's record: the file is going away.
+func (o *Owners) forget(st *unix.Statx_t) {
+	o.mu.Lock()
+	delete(o.recs, keyOf(st))
+	o.mu.Unlock()
+}
+
 // Mknod records path, an empty regular file made in its place, as the
 // device node a root build's mknod would have made.
 func (o *Owners) Mknod(path string, kind uint32, rdev uint64, uid, gid int) error {

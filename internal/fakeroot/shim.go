@@ -25,10 +25,10 @@ func shimMain() {
 		fmt.Fprintf(os.Stderr, "hush: fake root: %v\n", err)
 		os.Exit(126)
 	}
-	if len(os.Args) < 4 {
+	if len(os.Args) < 3 {
 		fail(errors.New("no command"))
 	}
-	fd, err := install(os.Args[1] == "user")
+	fd, err := install()
 	if err != nil {
 		fail(err)
 	}
@@ -37,8 +37,8 @@ func shimMain() {
 	}
 	_ = unix.Close(fd)
 	_ = unix.Close(3)
-	err = unix.Exec(os.Args[2], os.Args[3:], os.Environ())
-	fail(fmt.Errorf("exec %s: %w", os.Args[2], err))
+	err = unix.Exec(os.Args[1], os.Args[2:], os.Environ())
+	fail(fmt.Errorf("exec %s: %w", os.Args[1], err))
 }
 
 // Start starts cmd under the fake root: through the shim, with o's
@@ -63,11 +63,7 @@ func (o *Owners) StartAs(cmd *exec.Cmd, uid, gid int) (stop func(), err error) {
 		theirs.Close()
 		return nil, err
 	}
-	who := "root"
-	if uid != 0 || gid != 0 {
-		who = "user"
-	}
-	cmd.Args = append([]string{shimName, who, cmd.Path}, cmd.Args...)
+	cmd.Args = append([]string{shimName, cmd.Path}, cmd.Args...)
 	cmd.Path = self
 	cmd.ExtraFiles = append([]*os.File{theirs}, cmd.ExtraFiles...)
 	err = cmd.Start()

@@ -40,6 +40,7 @@ func (o *Owners) supervise(listener, step int, who ids) (stop func()) {
 		wake = [2]int{-1, -1}
 	}
 	done := make(chan struct{})
+	cr := newCreds(step, who)
 	go func() {
 		defer close(done)
 		defer unix.Close(listener)
@@ -65,7 +66,7 @@ func (o *Owners) supervise(listener, step int, who ids) (stop func()) {
 			if err := ioctl(listener, unix.SECCOMP_IOCTL_NOTIF_RECV, unsafe.Pointer(&n)); err != nil {
 				continue // the caller died (ENOENT) or a signal came
 			}
-			r := o.answer(listener, step, who, &n)
+			r := o.answer(listener, step, cr, &n)
 			if r.flags == sent {
 				continue // answered with the fd (SECCOMP_ADDFD_FLAG_SEND)
 			}
@@ -100,7 +101,7 @@ type call struct {
 	mem      *os.File
 	tr       *translation
 	step     int // the step's first process
-	who      ids
+	cr       *creds
 }
 
 func (c *call) valid() bool {
@@ -189,13 +190,13 @@ func errResp(err error) notifResp {
 // cont lets the kernel run the syscall as asked.
 var cont = notifResp{flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
 
-func (o *Owners) answer(listener, step int, who ids, n *notif) notifResp {
+func (o *Owners) answer(listener, step int, cr *creds, n *notif) notifResp {
 	mem, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", n.pid), os.O_RDWR, 0)
 	if err != nil {
 		return cont // cannot look: let the kernel decide
 	}
 	defer mem.Close()
-	c := &call{listener: listener, n: n, mem: mem, tr: &o.tr, step: step, who: who}
+	c := &call{listener: listener, n: n, mem: mem, tr: &o.tr, step: step, cr: cr}
 	r, err := o.handle(c)
 	if err != nil {
 		return errResp(err)
