@@ -73,27 +73,7 @@ func tarTree(tb testing.TB, max int, roots ...string) []byte {
 func BenchmarkContent(b *testing.B) {
 	set := NewSet(benchSecrets(b)...)
 	for _, d := range contentData(b) {
-		for _, views := range []bool{false, true} {
-			name := d.name + "/views=off"
-			if views {
-				name = d.name + "/views=on"
-			}
-			b.Run(name, func(b *testing.B) {
-				st := set.NewStream(func(Match) {})
-				if !views {
-					st.vw = nil
-				}
-				b.SetBytes(int64(len(d.data)))
-				for range b.N {
-					st.Reset()
-					for p := d.data; len(p) > 0; {
-						k := min(len(p), 64<<10)
-						_, _ = st.Write(p[:k])
-						p = p[k:]
-					}
-				}
-			})
-		}
+		benchViewsOnOff(b, set, d.name, d.data)
 	}
 }
 

@@ -18,27 +18,33 @@ import (
 func BenchmarkViews(b *testing.B) {
 	set := NewSet(benchSecrets(b)...)
 	for _, d := range viewsData(b) {
-		for _, views := range []bool{false, true} {
-			name := d.name + "/views=off"
-			if views {
-				name = d.name + "/views=on"
-			}
-			b.Run(name, func(b *testing.B) {
-				st := set.NewStream(func(Match) {})
-				if !views {
-					st.vw = nil
-				}
-				b.SetBytes(int64(len(d.data)))
-				for range b.N {
-					st.Reset()
-					for p := d.data; len(p) > 0; {
-						k := min(len(p), 64<<10)
-						_, _ = st.Write(p[:k])
-						p = p[k:]
-					}
-				}
-			})
+		benchViewsOnOff(b, set, d.name, d.data)
+	}
+}
+
+// benchViewsOnOff runs a Stream over data in 64 KiB writes, views off and
+// on: the two sub-benchmarks BenchmarkViews and BenchmarkContent report.
+func benchViewsOnOff(b *testing.B, set *Set, name string, data []byte) {
+	for _, views := range []bool{false, true} {
+		sub := name + "/views=off"
+		if views {
+			sub = name + "/views=on"
 		}
+		b.Run(sub, func(b *testing.B) {
+			st := set.NewStream(func(Match) {})
+			if !views {
+				st.vw = nil
+			}
+			b.SetBytes(int64(len(data)))
+			for range b.N {
+				st.Reset()
+				for p := data; len(p) > 0; {
+					k := min(len(p), 64<<10)
+					_, _ = st.Write(p[:k])
+					p = p[k:]
+				}
+			}
+		})
 	}
 }
 
