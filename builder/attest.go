@@ -2,7 +2,6 @@ package builder
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,11 +16,9 @@ import (
 	"github.com/hushbuild/hush/builder/internal/publish"
 	"github.com/hushbuild/hush/builder/internal/storestate"
 	"github.com/opencontainers/go-digest"
-	specs "github.com/opencontainers/image-spec/specs-go"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/oci/layout"
-	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 )
 
@@ -215,42 +212,14 @@ func (p *plan) indexAttacher(dir string) func(ctx context.Context, store storage
 		if err != nil {
 			return nil, err
 		}
-		ref, err := writeAttachment(filepath.Join(dir, "attest-"+image.Encoded()[:12]), a)
+		ldir := filepath.Join(dir, "attest-"+image.Encoded()[:12])
+		if err := attest.WriteLayout(ldir, a.Manifest, a.Blobs); err != nil {
+			return nil, fmt.Errorf("attestations: %w", err)
+		}
+		ref, err := layout.NewReference(ldir, "")
 		if err != nil {
 			return nil, fmt.Errorf("attestations: %w", err)
 		}
 		return []index.Attachment{{Ref: ref, Annotations: index.AttestationAnnotations(image)}}, nil
 	}
-}
-
-// writeAttachment writes an attestation manifest and its blobs as an OCI
-// layout holding just that manifest.
-func writeAttachment(dir string, a *publish.Attachment) (types.ImageReference, error) {
-	blobs := filepath.Join(dir, "blobs", "sha256")
-	if err := os.MkdirAll(blobs, 0o700); err != nil {
-		return nil, err
-	}
-	put := func(b []byte) error {
-		return os.WriteFile(filepath.Join(blobs, digest.FromBytes(b).Encoded()), b, 0o600)
-	}
-	for _, b := range a.Blobs {
-		if err := put(b); err != nil {
-			return nil, err
-		}
-	}
-	if err := put(a.Manifest); err != nil {
-		return nil, err
-	}
-	d := imgspecv1.Descriptor{MediaType: imgspecv1.MediaTypeImageManifest, Digest: digest.FromBytes(a.Manifest), Size: int64(len(a.Manifest))}
-	idx, err := json.Marshal(imgspecv1.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: imgspecv1.MediaTypeImageIndex, Manifests: []imgspecv1.Descriptor{d}})
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "index.json"), idx, 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o600); err != nil {
-		return nil, err
-	}
-	return layout.NewReference(dir, "")
 }
